@@ -1,0 +1,62 @@
+-- Conventions every later migration relies on.
+--
+-- `internal` holds helper functions and lookup tables that the API never exposes (only
+-- `public` is served by PostgREST). Every function sets `search_path = ''` and names objects
+-- fully, so security-definer functions cannot be hijacked through the search path.
+
+create schema if not exists internal;
+revoke all on schema internal from public;
+comment on schema internal is
+  'tradeflow helpers and lookup tables; not exposed through the API.';
+
+-- Who is acting, for audit rows. The worker names itself with
+-- `set_config('tradeflow.actor', 'worker:execute', true)`; a user request is `user:<uid>`;
+-- anything else is the database role.
+create or replace function internal.current_actor() returns text
+language sql stable set search_path = ''
+as $$
+  select coalesce(
+    nullif(pg_catalog.current_setting('tradeflow.actor', true), ''),
+    'user:' || auth.uid()::text,
+    nullif(auth.role(), ''),
+    session_user::text
+  )
+$$;
+comment on function internal.current_actor() is
+  'The actor recorded in audit rows: tradeflow.actor if the caller set it, else user:<auth.uid()>, else the role.';
+
+-- Extra audit context a caller may attach to the transitions of this transaction
+-- (`set_config('tradeflow.context', '{"job_id": 7}', true)`).
+create or replace function internal.current_context() returns jsonb
+language sql stable set search_path = ''
+as $$ select coalesce(nullif(pg_catalog.current_setting('tradeflow.context', true), ''), '{}')::jsonb $$;
+
+-- True when the statement runs as an end user through the API (RLS applies to them).
+create or replace function internal.is_end_user() returns boolean
+language sql stable set search_path = ''
+as $$ select current_user in ('authenticated', 'anon') $$;
+
+-- Keeps updated_at honest on every table that has one.
+create or replace function internal.set_updated_at() returns trigger
+language plpgsql set search_path = ''
+as $$
+begin
+  new.updated_at := pg_catalog.now();
+  return new;
+end
+$$;
+
+-- Audit tables are append-only: this refuses UPDATE, DELETE and TRUNCATE for every role,
+-- the service role and the table owner included. The triggers using it are ENABLE ALWAYS,
+-- so even session_replication_role = replica does not skip them.
+create or replace function internal.refuse_audit_change() returns trigger
+language plpgsql set search_path = ''
+as $$
+begin
+  raise exception '%.% is append-only: % is not allowed', tg_table_schema, tg_table_name, lower(tg_op)
+    using errcode = 'insufficient_privilege',
+          hint = 'Audit rows are never changed; record a new event instead.';
+end
+$$;
+comment on function internal.refuse_audit_change() is
+  'Trigger body that makes an audit table append-only for every role.';
