@@ -18,7 +18,11 @@ export type GapWindow = {
  * the row). Without a window only gaps between candles are reported. A step that is not a whole
  * number of bars (a misaligned row) counts the bar slots it skips, rounded up.
  */
-export function findGaps(candles: readonly { ts: number }[], timeframe: string, window: GapWindow = {}): Gap[] {
+export function findGaps(
+  candles: readonly { ts: number }[],
+  timeframe: string,
+  window: GapWindow = {},
+): Gap[] {
   const step = timeframeToMs(timeframe);
   const gaps: Gap[] = [];
   const push = (from: number, to: number) => {

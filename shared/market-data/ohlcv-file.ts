@@ -46,26 +46,17 @@ const FIELDS = ['open_time', 'open', 'high', 'low', 'close', 'volume'] as const;
 const EARLIEST_OPEN_TIME_MS = 946_684_800_000;
 
 const price = z.number().finite().positive();
-const rowSchema = z
-  .tuple([
-    z
-      .number()
-      .int()
-      .refine((ts) => ts >= EARLIEST_OPEN_TIME_MS, 'must be milliseconds since the epoch (seconds given?)'),
-    price,
-    price,
-    price,
-    price,
-    z.number().finite().nonnegative(),
-  ])
-  .superRefine(([, open, high, low, close], ctx) => {
-    if (high < Math.max(open, close, low)) {
-      ctx.addIssue({ code: 'custom', path: [2], message: 'high is below open, close or low' });
-    }
-    if (low > Math.min(open, close)) {
-      ctx.addIssue({ code: 'custom', path: [3], message: 'low is above open or close' });
-    }
-  });
+const rowSchema = z.tuple([
+  z
+    .number()
+    .int()
+    .refine((ts) => ts >= EARLIEST_OPEN_TIME_MS, 'must be milliseconds since the epoch (seconds given?)'),
+  price,
+  price,
+  price,
+  price,
+  z.number().finite().nonnegative(),
+]);
 const fileSchema = z.array(rowSchema);
 
 const MAX_REPORTED_PROBLEMS = 5;
@@ -74,7 +65,10 @@ const MAX_REPORTED_PROBLEMS = 5;
  * Parses and validates an OHLCV file. The timeframe is taken from the options (for instance
  * from `describeOhlcvFileName`) or, failing that, inferred from the most common step.
  */
-export function parseOhlcvJson(text: string, options: { symbol?: string; timeframe?: string } = {}): OhlcvSeries {
+export function parseOhlcvJson(
+  text: string,
+  options: { symbol?: string; timeframe?: string } = {},
+): OhlcvSeries {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -85,22 +79,25 @@ export function parseOhlcvJson(text: string, options: { symbol?: string; timefra
     throw new Error('OHLCV file must be a JSON array of [open_time_ms, open, high, low, close, volume] rows');
   }
   const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, MAX_REPORTED_PROBLEMS).map(describeIssue);
-    const more = parsed.error.issues.length - problems.length;
-    throw new Error(`OHLCV file has bad rows: ${problems.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`);
-  }
+  if (!parsed.success) throw badRows(parsed.error.issues.map(describeIssue));
   const rows = parsed.data;
 
-  rows.forEach((row, index) => {
+  // Checks across fields and rows, once every value is known to be a valid number. Comparing the
+  // parsed doubles is safe here: rounding decimal text to a double never reverses an order.
+  const problems: string[] = [];
+  rows.forEach(([ts, open, high, low, close], index) => {
+    if (high < Math.max(open, close, low))
+      problems.push(`row ${index} high: high is below open, close or low`);
+    if (low > Math.min(open, close)) problems.push(`row ${index} low: low is above open or close`);
     const previous = rows[index - 1];
-    if (previous && row[0] <= previous[0]) {
-      throw new Error(
-        `OHLCV file row ${index}: open time ${row[0]} is not after row ${index - 1} (${previous[0]}); ` +
+    if (previous && ts <= previous[0]) {
+      problems.push(
+        `row ${index}: open time ${ts} is not after row ${index - 1} (${previous[0]}); ` +
           'rows must be oldest first without duplicates',
       );
     }
   });
+  if (problems.length > 0) throw badRows(problems);
 
   const timeframe = options.timeframe ?? inferTimeframe(rows.map((row) => row[0]));
   const step = timeframeToMs(timeframe);
@@ -169,6 +166,12 @@ function inferTimeframe(times: number[]): string {
   const timeframe = msToTimeframe(step);
   if (!timeframe) throw new Error(`cannot infer the timeframe: the most common step is ${step} ms`);
   return timeframe;
+}
+
+function badRows(problems: string[]): Error {
+  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
+  const more = problems.length - shown.length;
+  return new Error(`OHLCV file has bad rows: ${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`);
 }
 
 /** Canonical decimal text of a JSON number (no exponent: `1e-7` becomes `0.0000001`). */

@@ -57,7 +57,8 @@ export function createRandom(seed: number | string): RandomSource {
   };
 
   const studentT = (df: number) => {
-    if (!Number.isInteger(df) || df < 3) throw new Error(`Student-t degrees of freedom must be an integer ≥ 3, got ${df}`);
+    if (!Number.isInteger(df) || df < 3)
+      throw new Error(`Student-t degrees of freedom must be an integer ≥ 3, got ${df}`);
     let chiSquare = 0;
     for (let i = 0; i < df; i++) chiSquare += normal() ** 2;
     return (normal() / Math.sqrt(chiSquare / df)) * Math.sqrt((df - 2) / df);

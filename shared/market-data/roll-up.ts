@@ -42,7 +42,9 @@ export function rollUp(
   const from = parseTimeframe(fromTimeframe);
   const to = parseTimeframe(toTimeframe);
   if (to.ms < from.ms || to.ms % from.ms !== 0) {
-    throw new Error(`cannot roll ${fromTimeframe} candles up into ${toTimeframe}: ${toTimeframe} is not a multiple`);
+    throw new Error(
+      `cannot roll ${fromTimeframe} candles up into ${toTimeframe}: ${toTimeframe} is not a multiple`,
+    );
   }
   const barsPerBucket = to.ms / from.ms;
   const ignoreEmpty = options.emptyBars === 'ignore';
@@ -50,7 +52,9 @@ export function rollUp(
   const buckets: { ts: number; candles: Candle[] }[] = [];
   candles.forEach((candle, index) => {
     if (index > 0 && candle.ts <= candles[index - 1]!.ts) {
-      throw new Error(`candle ${index}: open time ${candle.ts} is not after the previous one; sort oldest first`);
+      throw new Error(
+        `candle ${index}: open time ${candle.ts} is not after the previous one; sort oldest first`,
+      );
     }
     if (!isOnBoundary(candle.ts, fromTimeframe)) {
       // A misaligned bar could straddle two buckets; there is no right answer, so refuse.

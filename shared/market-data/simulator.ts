@@ -160,7 +160,8 @@ export function createMarketSimulator(options: MarketSimulatorOptions): MarketSi
 
     // exp(0.4·N − 0.08) has mean 1, so `baseVolume` stays the average scale.
     const barReturn = Math.log(closeTicks / previousCloseTicks);
-    const volume = baseVolume * Math.exp(0.4 * volumeNoise - 0.08) * (0.4 + (0.6 * Math.abs(barReturn)) / longRunSigma);
+    const volume =
+      baseVolume * Math.exp(0.4 * volumeNoise - 0.08) * (0.4 + (0.6 * Math.abs(barReturn)) / longRunSigma);
 
     const candle: Candle = {
       ts,

@@ -27,7 +27,9 @@ export type ParsedTimeframe = { timeframe: string; amount: number; unit: Timefra
 export function parseTimeframe(timeframe: string): ParsedTimeframe {
   const match = /^([1-9]\d{0,3})([smhdwM])$/.exec(timeframe);
   if (!match) {
-    throw new Error(`timeframe "${timeframe}" is not valid: expected a number and a unit (s, m, h, d, w), e.g. 5m`);
+    throw new Error(
+      `timeframe "${timeframe}" is not valid: expected a number and a unit (s, m, h, d, w), e.g. 5m`,
+    );
   }
   if (match[2] === 'M') {
     throw new Error(`timeframe "${timeframe}" is not supported: months have no fixed length`);

@@ -11,7 +11,11 @@
  * - a price is rounded half-even to the market's price tick;
  * - fees and P&L are kept at full precision and rounded only for display.
  */
-import Decimal from 'decimal.js';
+import DecimalDefault, { type Decimal as DecimalClass } from 'decimal.js';
+
+// decimal.js ships CommonJS typings for its default export; Deno's checker reads them
+// literally, so the default import is re-typed as the class it is at run time.
+const Decimal = DecimalDefault as unknown as typeof DecimalClass;
 
 /** A Decimal constructor with enough precision for crypto amounts (18+ decimals) and no exponent surprises. */
 export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -30, toExpPos: 40 });

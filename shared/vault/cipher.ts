@@ -8,7 +8,7 @@
  * or another user's row it no longer decrypts. The tag makes any changed byte (IV, ciphertext,
  * tag, salt, version) fail the same way, with one generic message.
  */
-import { bytesToBase64, base64ToBytes, utf8 } from './encoding.ts';
+import { base64ToBytes, bytesToBase64, utf8 } from './encoding.ts';
 import { ENVELOPE_FORMAT, IV_BYTES, MIN_SALT_BYTES, parseEnvelope, type VaultEnvelope } from './envelope.ts';
 import { DECRYPT_FAILED_MESSAGE, VaultError } from './errors.ts';
 import { MASTER_KEY_PREVIOUS_ENV, type MasterKeyring } from './master-keys.ts';
@@ -122,7 +122,9 @@ async function deriveUserKey(keyring: MasterKeyring, version: number, salt: Uint
 
 function additionalData(keyVersion: number, context: SecretContext): Uint8Array<ArrayBuffer> {
   // A JSON array is unambiguous: no choice of ids can make two different rows encode alike.
-  return utf8.encode(JSON.stringify([PURPOSE, ENVELOPE_FORMAT, keyVersion, context.userId, context.accountId]));
+  return utf8.encode(
+    JSON.stringify([PURPOSE, ENVELOPE_FORMAT, keyVersion, context.userId, context.accountId]),
+  );
 }
 
 function assertContext(context: SecretContext): void {

@@ -22,10 +22,13 @@ export type VaultEnvelope = {
 };
 
 const base64Field = (minBytes: number, maxBytes = Number.POSITIVE_INFINITY) =>
-  z.string().refine((text) => {
-    const bytes = base64ToBytes(text);
-    return bytes !== undefined && bytes.length >= minBytes && bytes.length <= maxBytes;
-  }, `must be base64 of ${minBytes === maxBytes ? minBytes : `at least ${minBytes}`} bytes`);
+  z.string().refine(
+    (text) => {
+      const bytes = base64ToBytes(text);
+      return bytes !== undefined && bytes.length >= minBytes && bytes.length <= maxBytes;
+    },
+    `must be base64 of ${minBytes === maxBytes ? minBytes : `at least ${minBytes}`} bytes`,
+  );
 
 const envelopeSchema = z.strictObject({
   format: z.literal(ENVELOPE_FORMAT),
@@ -48,8 +51,13 @@ export function parseEnvelope(input: unknown): VaultEnvelope {
   const result = envelopeSchema.safeParse(value);
   if (!result.success) {
     // Field names and rules only: the issue list never quotes the stored values.
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'envelope'} ${issue.message}`);
-    throw new VaultError('envelope_invalid', `stored credentials are not a vault envelope: ${problems.join('; ')}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'envelope'} ${issue.message}`,
+    );
+    throw new VaultError(
+      'envelope_invalid',
+      `stored credentials are not a vault envelope: ${problems.join('; ')}`,
+    );
   }
   return result.data as VaultEnvelope;
 }

@@ -32,9 +32,11 @@ language sql stable set search_path = ''
 as $$ select coalesce(nullif(pg_catalog.current_setting('tradeflow.context', true), ''), '{}')::jsonb $$;
 
 -- True when the statement runs as an end user through the API (RLS applies to them).
+-- Reads the `role` setting (what PostgREST's SET ROLE sets) rather than current_user, so
+-- the answer is the same inside security-definer functions.
 create or replace function internal.is_end_user() returns boolean
 language sql stable set search_path = ''
-as $$ select current_user in ('authenticated', 'anon') $$;
+as $$ select pg_catalog.current_setting('role', true) in ('authenticated', 'anon') $$;
 
 -- Keeps updated_at honest on every table that has one.
 create or replace function internal.set_updated_at() returns trigger

@@ -102,7 +102,7 @@ comment on table public.signal_monitoring_snapshots is
 -- Refuses any status change outside the lifecycle, and limits what end users may do:
 -- they create signals in `new` and may cancel them; everything else is the system's.
 create or replace function internal.check_signal_transition() returns trigger
-language plpgsql set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then

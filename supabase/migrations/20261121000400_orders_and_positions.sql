@@ -177,7 +177,7 @@ comment on table public.signal_positions is 'Links a signal to the position its 
 
 -- Order status machine and fill invariants.
 create or replace function internal.check_order_change() returns trigger
-language plpgsql set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then

@@ -3,7 +3,14 @@ import { type Candle, parseOhlcvJson, rollUp } from '../../../shared/market-data
 import { readSharedOhlcv } from '../../support/shared-data.ts';
 
 const t = (iso: string) => Date.parse(iso);
-const bar = (iso: string, open: string, high: string, low: string, close: string, volume: string): Candle => ({
+const bar = (
+  iso: string,
+  open: string,
+  high: string,
+  low: string,
+  close: string,
+  volume: string,
+): Candle => ({
   ts: t(iso),
   open,
   high,
@@ -73,8 +80,26 @@ describe('rollUp', () => {
       bar('2024-03-10T00:00:00Z', '11', '11', '8', '9', '5'), // Sunday
     ];
     expect(rollUp(days, '1d', '1w')).toEqual([
-      { ts: t('2024-02-26T00:00:00Z'), open: '10', high: '11', low: '9', close: '10.5', volume: '3', bars: 1, complete: false },
-      { ts: t('2024-03-04T00:00:00Z'), open: '10.5', high: '12', low: '8', close: '9', volume: '9', bars: 2, complete: false },
+      {
+        ts: t('2024-02-26T00:00:00Z'),
+        open: '10',
+        high: '11',
+        low: '9',
+        close: '10.5',
+        volume: '3',
+        bars: 1,
+        complete: false,
+      },
+      {
+        ts: t('2024-03-04T00:00:00Z'),
+        open: '10.5',
+        high: '12',
+        low: '8',
+        close: '9',
+        volume: '9',
+        bars: 2,
+        complete: false,
+      },
     ]);
   });
 
@@ -119,7 +144,14 @@ describe('rollUp', () => {
     const fiveMinute = parseOhlcvJson(readSharedOhlcv('XRP_ETH-5m.json'), { timeframe: '5m' }).candles;
     const rolled = rollUp(oneMinute, '1m', '5m', { emptyBars: 'ignore' });
     expect(rolled).toHaveLength(fiveMinute.length);
-    const strip = ({ ts, open, high, low, close, volume }: Candle) => ({ ts, open, high, low, close, volume });
+    const strip = ({ ts, open, high, low, close, volume }: Candle) => ({
+      ts,
+      open,
+      high,
+      low,
+      close,
+      volume,
+    });
     expect(rolled.map(strip)).toEqual(fiveMinute);
     expect(rolled.every((candle) => candle.complete)).toBe(true);
   });

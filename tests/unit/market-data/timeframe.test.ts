@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStart, isOnBoundary, msToTimeframe, timeframeToMs } from '../../../shared/market-data/index.ts';
+import {
+  bucketStart,
+  isOnBoundary,
+  msToTimeframe,
+  timeframeToMs,
+} from '../../../shared/market-data/index.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 
@@ -11,7 +16,13 @@ describe('timeframes', () => {
   });
 
   it('names a duration with its largest whole unit', () => {
-    expect([60_000, 300_000, 3_600_000, 86_400_000, 90_000].map(msToTimeframe)).toEqual(['1m', '5m', '1h', '1d', '90s']);
+    expect([60_000, 300_000, 3_600_000, 86_400_000, 90_000].map(msToTimeframe)).toEqual([
+      '1m',
+      '5m',
+      '1h',
+      '1d',
+      '90s',
+    ]);
     expect(msToTimeframe(1500)).toBeUndefined();
   });
 

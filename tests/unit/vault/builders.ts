@@ -1,4 +1,4 @@
-import { bytesToBase64, base64ToBytes } from '../../../shared/vault/encoding.ts';
+import { base64ToBytes, bytesToBase64 } from '../../../shared/vault/encoding.ts';
 import type { VaultEnvelope } from '../../../shared/vault/index.ts';
 
 /** A fresh random master key, as an operator would create it (`openssl rand -base64 32`). */
@@ -7,7 +7,9 @@ export function randomMasterKey(bytes = 32): string {
 }
 
 export function randomHexKey(bytes = 32): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...crypto.getRandomValues(new Uint8Array(bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 /** The envelope with one bit flipped in byte `index` (negative counts from the end) of a field. */

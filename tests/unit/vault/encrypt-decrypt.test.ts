@@ -61,11 +61,15 @@ describe('encryptSecret / decryptSecret', () => {
   });
 
   it('fails when one bit of the tag is changed', async () => {
-    await expectDecryptFailure(decryptSecret(keyring, flipByte(await sealedForAlice(), 'ciphertext', -1), alice));
+    await expectDecryptFailure(
+      decryptSecret(keyring, flipByte(await sealedForAlice(), 'ciphertext', -1), alice),
+    );
   });
 
   it('fails when one bit of the ciphertext is changed', async () => {
-    await expectDecryptFailure(decryptSecret(keyring, flipByte(await sealedForAlice(), 'ciphertext', 3), alice));
+    await expectDecryptFailure(
+      decryptSecret(keyring, flipByte(await sealedForAlice(), 'ciphertext', 3), alice),
+    );
   });
 
   it('fails when the salt is changed', async () => {
@@ -102,7 +106,9 @@ describe('encryptSecret / decryptSecret', () => {
     await expect(decryptSecret(keyring, { ...envelope, iv: btoa('short') }, alice)).rejects.toThrow(
       /not a vault envelope: iv must be base64 of 12 bytes/,
     );
-    await expect(decryptSecret(keyring, 'not json', alice)).rejects.toMatchObject({ code: 'envelope_invalid' });
+    await expect(decryptSecret(keyring, 'not json', alice)).rejects.toMatchObject({
+      code: 'envelope_invalid',
+    });
     await expect(decryptSecret(keyring, { ...envelope, format: 2 } as never, alice)).rejects.toMatchObject({
       code: 'envelope_invalid',
     });
@@ -115,8 +121,8 @@ describe('encryptSecret / decryptSecret', () => {
     await expect(
       encryptSecret(keyring, apiSecret, { userId: 'u', accountId: '', userSalt: aliceSalt }),
     ).rejects.toThrow(/accountId is required/);
-    await expect(encryptSecret(keyring, apiSecret, { ...alice, userSalt: btoa('too short') })).rejects.toThrow(
-      /userSalt must be base64 of at least 16 bytes/,
-    );
+    await expect(
+      encryptSecret(keyring, apiSecret, { ...alice, userSalt: btoa('too short') }),
+    ).rejects.toThrow(/userSalt must be base64 of at least 16 bytes/);
   });
 });

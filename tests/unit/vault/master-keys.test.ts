@@ -53,9 +53,9 @@ describe('loadMasterKeys', () => {
     await expect(
       loadMasterKeys({ TRADEFLOW_MASTER_KEY: key, TRADEFLOW_MASTER_KEY_VERSION: 'two' }),
     ).rejects.toThrow('TRADEFLOW_MASTER_KEY_VERSION must be a positive whole number');
-    await expect(loadMasterKeys({ TRADEFLOW_MASTER_KEY: key, TRADEFLOW_MASTER_KEY_PREVIOUS: key })).rejects.toThrow(
-      'TRADEFLOW_MASTER_KEY_PREVIOUS entry 1 must be written <version>:<key>',
-    );
+    await expect(
+      loadMasterKeys({ TRADEFLOW_MASTER_KEY: key, TRADEFLOW_MASTER_KEY_PREVIOUS: key }),
+    ).rejects.toThrow('TRADEFLOW_MASTER_KEY_PREVIOUS entry 1 must be written <version>:<key>');
     await expect(
       loadMasterKeys({ TRADEFLOW_MASTER_KEY: key, TRADEFLOW_MASTER_KEY_PREVIOUS: `1:${randomMasterKey(8)}` }),
     ).rejects.toThrow('TRADEFLOW_MASTER_KEY_PREVIOUS (version 1) is too short');

@@ -12,7 +12,14 @@ import { alice, apiSecret, bob, flipByte, randomMasterKey } from './builders.ts'
 /** Every way an error might end up in a log line or an API response. */
 function renderings(error: unknown): string[] {
   const e = error as Error;
-  return [String(e), e.message, e.stack ?? '', JSON.stringify(e), JSON.stringify({ error: e }), JSON.stringify(e, Object.getOwnPropertyNames(e))];
+  return [
+    String(e),
+    e.message,
+    e.stack ?? '',
+    JSON.stringify(e),
+    JSON.stringify({ error: e }),
+    JSON.stringify(e, Object.getOwnPropertyNames(e)),
+  ];
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
@@ -34,11 +41,20 @@ describe('nothing secret leaks', () => {
     const errors = [
       await caught(decryptSecret(ring, envelope, bob)),
       await caught(decryptSecret(ring, flipByte(envelope, 'ciphertext', -1), alice)),
-      await caught(decryptSecret(await loadMasterKeys({ TRADEFLOW_MASTER_KEY: randomMasterKey() }), envelope, alice)),
+      await caught(
+        decryptSecret(await loadMasterKeys({ TRADEFLOW_MASTER_KEY: randomMasterKey() }), envelope, alice),
+      ),
       await caught(decryptSecret(ring, { ...envelope, iv: envelope.salt }, alice)),
       await caught(loadMasterKeys({ TRADEFLOW_MASTER_KEY: shortKey })),
-      await caught(loadMasterKeys({ TRADEFLOW_MASTER_KEY: masterKey, TRADEFLOW_MASTER_KEY_PREVIOUS: `1:${previousKey}` })),
-      await caught(loadMasterKeys({ TRADEFLOW_MASTER_KEY: masterKey, TRADEFLOW_MASTER_KEY_PREVIOUS: masterKey })),
+      await caught(
+        loadMasterKeys({
+          TRADEFLOW_MASTER_KEY: masterKey,
+          TRADEFLOW_MASTER_KEY_PREVIOUS: `1:${previousKey}`,
+        }),
+      ),
+      await caught(
+        loadMasterKeys({ TRADEFLOW_MASTER_KEY: masterKey, TRADEFLOW_MASTER_KEY_PREVIOUS: masterKey }),
+      ),
     ];
     const forbidden = [apiSecret, masterKey, shortKey, previousKey, envelope.ciphertext, envelope.salt];
     for (const error of errors) {

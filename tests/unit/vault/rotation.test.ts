@@ -38,7 +38,10 @@ describe('master key rotation', () => {
     expect(rotatedAlice.iv).not.toBe(rows[0]!.envelope.iv);
     await expect(decryptSecret(during, rows[1]!.envelope, bob)).resolves.toBe('bob-secret');
     const rotatedBob = await reencrypt(rows[1]!.envelope, during, during, bob);
-    expect([rotatedAlice, rotatedBob].map((envelope) => needsRotation(envelope, during))).toEqual([false, false]);
+    expect([rotatedAlice, rotatedBob].map((envelope) => needsRotation(envelope, during))).toEqual([
+      false,
+      false,
+    ]);
 
     // Step 3: the previous key is removed from the environment.
     const after = await loadMasterKeys({ TRADEFLOW_MASTER_KEY: newKey, TRADEFLOW_MASTER_KEY_VERSION: '2' });
