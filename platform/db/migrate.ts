@@ -55,7 +55,10 @@ export async function isSupabase(db: SqlQueryable): Promise<boolean> {
   return rows[0]?.found === true;
 }
 
-export async function migrate(db: SqlClient, migrations: Migration[] = readMigrations()): Promise<MigrateResult> {
+export async function migrate(
+  db: SqlClient,
+  migrations: Migration[] = readMigrations(),
+): Promise<MigrateResult> {
   const result: MigrateResult = { platformApplied: false, applied: [], alreadyApplied: [] };
   if (!(await isSupabase(db))) {
     const platformSql = readPlatformSql();

@@ -87,7 +87,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -119,7 +121,18 @@ export async function startThrowawayCluster(options: StartClusterOptions = {}): 
     `-c max_worker_processes=32`,
     ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ];
-  runPg('pg_ctl', ['-D', pgdata, '-l', join(dataDir, 'server.log'), '-o', settings.join(' '), '-w', '-t', '60', 'start']);
+  runPg('pg_ctl', [
+    '-D',
+    pgdata,
+    '-l',
+    join(dataDir, 'server.log'),
+    '-o',
+    settings.join(' '),
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   log(`PostgreSQL 15 started on 127.0.0.1:${port} (${pgdata})`);
 
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;

@@ -24,7 +24,7 @@ interface PgliteQueryable {
 
 function queryable(pg: PgliteQueryable): SqlQueryable {
   return {
-    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+    async query<T>(text: string, params: readonly unknown[] = []) {
       return (await pg.query<T>(text, [...params])).rows;
     },
     async exec(script: string) {

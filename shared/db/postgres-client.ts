@@ -28,11 +28,12 @@ export function connectPostgres(url: string, options: PostgresClientOptions = {}
   return wrapPostgres(sql);
 }
 
-type PostgresSql = postgres.Sql<Record<string, unknown>>;
+type PostgresTypes = { bigint: number };
+type PostgresSql = postgres.Sql<PostgresTypes>;
 
-function queryable(sql: PostgresSql | postgres.TransactionSql<Record<string, unknown>>): SqlQueryable {
+function queryable(sql: PostgresSql | postgres.TransactionSql<PostgresTypes>): SqlQueryable {
   return {
-    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+    async query<T>(text: string, params: readonly unknown[] = []) {
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return rows as unknown as T[];
     },

@@ -4,12 +4,14 @@
  *
  * Value conventions, identical across drivers: `numeric` → decimal string (money is never a
  * float), `bigint` → number (ids stay far below 2^53), `timestamptz` → Date, `jsonb` → value.
+ * Pass a jsonb parameter as the value itself (an object), never pre-serialised: both drivers
+ * serialise it, and a string would be stored as a JSON string.
  */
 export type Row = Record<string, unknown>;
 
 export interface SqlQueryable {
   /** One parameterised statement ($1, $2, …). */
-  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements without parameters, such as a migration file. */
   exec(script: string): Promise<void>;
 }

@@ -31,7 +31,9 @@ describeOnEachBackend('append-only audit', (database) => {
         );
       }
       await expect(as(null, `truncate public.${table} cascade`)).rejects.toThrow(/append-only: truncate/);
-      const [count] = await database().db.query<{ n: number }>(`select count(*)::int as n from public.${table}`);
+      const [count] = await database().db.query<{ n: number }>(
+        `select count(*)::int as n from public.${table}`,
+      );
       expect(count!.n).toBeGreaterThan(0);
     });
 

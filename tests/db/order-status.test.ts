@@ -43,7 +43,9 @@ describeOnEachBackend('order status machine', (database) => {
     const { db } = database();
     const id = await order(db, owner, accountId, { clientOrderId: 'tf-illegal-1' });
     await setOrder(id, { status: 'cancelled' });
-    await expect(setOrder(id, { status: 'open' })).rejects.toThrow('order tf-illegal-1: cannot go from cancelled to open');
+    await expect(setOrder(id, { status: 'open' })).rejects.toThrow(
+      'order tf-illegal-1: cannot go from cancelled to open',
+    );
   });
 
   it('refuses a filled amount that goes down or exceeds the order amount', async () => {

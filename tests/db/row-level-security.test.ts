@@ -65,7 +65,11 @@ describeOnEachBackend('row level security', (database) => {
     const attempts: Array<[string, string, unknown[]]> = [
       ['traders', `insert into public.traders (owner, name) values ($1, 'stolen')`, [alice]],
       ['trading_config', `insert into public.trading_config (owner) values ($1)`, [alice]],
-      ['risk_parameters', `insert into public.risk_parameters (owner, max_open_positions) values ($1, 9)`, [alice]],
+      [
+        'risk_parameters',
+        `insert into public.risk_parameters (owner, max_open_positions) values ($1, 9)`,
+        [alice],
+      ],
       ['kill_switches', `insert into public.kill_switches (owner, engaged) values ($1, false)`, [alice]],
       ['strategies', `insert into public.strategies (owner, name, kind) values ($1, 'x', 'dca')`, [alice]],
       ['exchange_accounts', `insert into public.exchange_accounts (owner, label) values ($1, 'x')`, [alice]],
@@ -80,8 +84,9 @@ describeOnEachBackend('row level security', (database) => {
 
   it("refuses a signal that user B points at user A's trader", async () => {
     const { db } = database();
-    const alicesTrader = (await db.query<{ id: number }>('select id from public.traders where owner = $1', [alice]))[0]!
-      .id;
+    const alicesTrader = (
+      await db.query<{ id: number }>('select id from public.traders where owner = $1', [alice])
+    )[0]!.id;
     await expect(
       asUser(db, bob, (tx) =>
         tx.query(`insert into public.signals (trader_id, symbol, side) values ($1, 'BTC/USDT', 'long')`, [
@@ -101,7 +106,9 @@ describeOnEachBackend('row level security', (database) => {
     );
     expect(updated).toEqual([]);
     expect(deleted).toEqual([]);
-    const names = await db.query<{ name: string }>('select name from public.traders where owner = $1', [alice]);
+    const names = await db.query<{ name: string }>('select name from public.traders where owner = $1', [
+      alice,
+    ]);
     expect(names.map((row) => row.name)).toEqual(['Trader']);
   });
 
@@ -127,13 +134,22 @@ describeOnEachBackend('row level security', (database) => {
     const { db } = database();
     const owner = await createUser(db);
     const accountId = await liveAccount(db, owner);
-    for (const column of ['api_key_ciphertext', 'api_secret_ciphertext', 'api_password_ciphertext', 'key_salt']) {
+    for (const column of [
+      'api_key_ciphertext',
+      'api_secret_ciphertext',
+      'api_password_ciphertext',
+      'key_salt',
+    ]) {
       await expect(
-        asUser(db, owner, (tx) => tx.query(`select ${column} from public.exchange_accounts where id = $1`, [accountId])),
+        asUser(db, owner, (tx) =>
+          tx.query(`select ${column} from public.exchange_accounts where id = $1`, [accountId]),
+        ),
         column,
       ).rejects.toThrow(/permission denied/);
       await expect(
-        asUser(db, owner, (tx) => tx.query(`update public.exchange_accounts set ${column} = 'x' where id = $1`, [accountId])),
+        asUser(db, owner, (tx) =>
+          tx.query(`update public.exchange_accounts set ${column} = 'x' where id = $1`, [accountId]),
+        ),
         column,
       ).rejects.toThrow(/permission denied/);
     }
@@ -148,7 +164,9 @@ describeOnEachBackend('row level security', (database) => {
     const owner = await createUser(db);
     const traderId = await trader(db, owner, await liveAccount(db, owner));
     await expect(
-      asUser(db, owner, (tx) => tx.query('update public.traders set halted_until = null where id = $1', [traderId])),
+      asUser(db, owner, (tx) =>
+        tx.query('update public.traders set halted_until = null where id = $1', [traderId]),
+      ),
     ).rejects.toThrow(/permission denied/);
   });
 

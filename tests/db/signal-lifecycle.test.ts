@@ -14,7 +14,12 @@ describeOnEachBackend('signal lifecycle', (database) => {
   });
 
   const events = (signalId: number) =>
-    database().db.query<{ from_status: string | null; to_status: string; actor: string; reason: string | null }>(
+    database().db.query<{
+      from_status: string | null;
+      to_status: string;
+      actor: string;
+      reason: string | null;
+    }>(
       'select from_status, to_status, actor, reason from public.signal_events where signal_id = $1 order by id',
       [signalId],
     );
@@ -32,9 +37,10 @@ describeOnEachBackend('signal lifecycle', (database) => {
       ['ready', 'in_position'],
       ['in_position', 'closed'],
     ]);
-    const [closed] = await db.query<{ closed_at: Date | null }>('select closed_at from public.signals where id = $1', [
-      id,
-    ]);
+    const [closed] = await db.query<{ closed_at: Date | null }>(
+      'select closed_at from public.signals where id = $1',
+      [id],
+    );
     expect(closed!.closed_at).toBeInstanceOf(Date);
   });
 
@@ -45,13 +51,20 @@ describeOnEachBackend('signal lifecycle', (database) => {
       `signal ${id}: cannot go from new to in_position`,
     );
     await advanceSignal(db, id, 'cancelled');
-    await expect(advanceSignal(db, id, 'ready')).rejects.toThrow(`signal ${id}: cannot go from cancelled to ready`);
+    await expect(advanceSignal(db, id, 'ready')).rejects.toThrow(
+      `signal ${id}: cannot go from cancelled to ready`,
+    );
     expect((await events(id)).map((e) => e.to_status)).toEqual(['new', 'cancelled']);
   });
 
   it('lets every non-terminal stage exit to rejected, expired, cancelled or failed', async () => {
     const { db } = database();
-    for (const path of [[], ['analyzing'], ['analyzing', 'monitoring'], ['analyzing', 'monitoring', 'ready']]) {
+    for (const path of [
+      [],
+      ['analyzing'],
+      ['analyzing', 'monitoring'],
+      ['analyzing', 'monitoring', 'ready'],
+    ]) {
       for (const exit of ['rejected', 'expired', 'cancelled', 'failed']) {
         const id = await signal(db, owner, traderId);
         await advanceSignal(db, id, ...path, exit);
@@ -68,16 +81,18 @@ describeOnEachBackend('signal lifecycle', (database) => {
     const { db } = database();
     const id = await signal(db, owner, traderId);
     await advanceSignal(db, id, 'analyzing', 'monitoring', 'ready', 'in_position');
-    await expect(advanceSignal(db, id, 'cancelled')).rejects.toThrow('cannot go from in_position to cancelled');
+    await expect(advanceSignal(db, id, 'cancelled')).rejects.toThrow(
+      'cannot go from in_position to cancelled',
+    );
   });
 
   it('requires a new signal to start in status new', async () => {
     const { db } = database();
     await expect(
-      db.query(`insert into public.signals (owner, trader_id, symbol, side, status) values ($1, $2, 'BTC/USDT', 'long', 'ready')`, [
-        owner,
-        traderId,
-      ]),
+      db.query(
+        `insert into public.signals (owner, trader_id, symbol, side, status) values ($1, $2, 'BTC/USDT', 'long', 'ready')`,
+        [owner, traderId],
+      ),
     ).rejects.toThrow('a new signal must start in status new, not ready');
   });
 
@@ -87,9 +102,10 @@ describeOnEachBackend('signal lifecycle', (database) => {
     await db.transaction(async (tx) => {
       await tx.query(`select set_config('tradeflow.actor', 'worker:analyse', true),
                              set_config('tradeflow.context', '{"job_id": 42}', true)`);
-      await tx.query(`update public.signals set status = 'analyzing', status_reason = 'analysis started' where id = $1`, [
-        id,
-      ]);
+      await tx.query(
+        `update public.signals set status = 'analyzing', status_reason = 'analysis started' where id = $1`,
+        [id],
+      );
     });
     const [event] = await db.query<{ actor: string; reason: string; context: unknown }>(
       `select actor, reason, context from public.signal_events where signal_id = $1 and to_status = 'analyzing'`,
@@ -108,9 +124,13 @@ describeOnEachBackend('signal lifecycle', (database) => {
       return row!.id;
     });
     await expect(
-      asUser(db, owner, (tx) => tx.query(`update public.signals set status = 'analyzing' where id = $1`, [id])),
+      asUser(db, owner, (tx) =>
+        tx.query(`update public.signals set status = 'analyzing' where id = $1`, [id]),
+      ),
     ).rejects.toThrow('only the system can move a signal from new to analyzing; users may only cancel');
-    await asUser(db, owner, (tx) => tx.query(`update public.signals set status = 'cancelled' where id = $1`, [id]));
+    await asUser(db, owner, (tx) =>
+      tx.query(`update public.signals set status = 'cancelled' where id = $1`, [id]),
+    );
     const trail = await events(id);
     expect(trail.map((e) => [e.to_status, e.actor])).toEqual([
       ['new', `user:${owner}`],

@@ -34,7 +34,12 @@ export async function liveAccount(db: SqlQueryable, owner: string): Promise<numb
   return row.id;
 }
 
-export async function trader(db: SqlQueryable, owner: string, accountId: number, name = 'Trader'): Promise<number> {
+export async function trader(
+  db: SqlQueryable,
+  owner: string,
+  accountId: number,
+  name = 'Trader',
+): Promise<number> {
   const row = await one<Id>(
     db,
     `insert into public.traders (owner, name, account_id) values ($1, $2, $3) returning id`,
@@ -58,7 +63,11 @@ export async function signal(
 }
 
 /** Moves a signal along the lifecycle as the system would, one legal step at a time. */
-export async function advanceSignal(db: SqlQueryable, signalId: number, ...statuses: string[]): Promise<void> {
+export async function advanceSignal(
+  db: SqlQueryable,
+  signalId: number,
+  ...statuses: string[]
+): Promise<void> {
   for (const status of statuses) {
     await db.query('update public.signals set status = $2 where id = $1', [signalId, status]);
   }
@@ -68,7 +77,13 @@ export async function order(
   db: SqlQueryable,
   owner: string,
   accountId: number,
-  fields: { clientOrderId?: string; amount?: string; side?: 'buy' | 'sell'; type?: string; price?: string } = {},
+  fields: {
+    clientOrderId?: string;
+    amount?: string;
+    side?: 'buy' | 'sell';
+    type?: string;
+    price?: string;
+  } = {},
 ): Promise<number> {
   const row = await one<Id>(
     db,
@@ -94,12 +109,10 @@ export async function linkSignalOrder(
   orderId: number,
   leg: 'entry' | 'stop_loss' | 'take_profit' | 'exit',
 ): Promise<void> {
-  await db.query(`insert into public.signal_orders (owner, signal_id, order_id, leg) values ($1, $2, $3, $4)`, [
-    owner,
-    signalId,
-    orderId,
-    leg,
-  ]);
+  await db.query(
+    `insert into public.signal_orders (owner, signal_id, order_id, leg) values ($1, $2, $3, $4)`,
+    [owner, signalId, orderId, leg],
+  );
 }
 
 export async function fill(
@@ -136,8 +149,11 @@ export async function seedEveryTable(db: SqlQueryable, owner: string): Promise<v
   const accountId = await liveAccount(db, owner);
   const traderId = await trader(db, owner, accountId);
   const signalId = await signal(db, owner, traderId);
-  await db.query(`insert into public.signal_monitoring_snapshots (owner, signal_id, decision, price)
-                  values ($1, $2, 'wait', '100')`, [owner, signalId]);
+  await db.query(
+    `insert into public.signal_monitoring_snapshots (owner, signal_id, decision, price)
+                  values ($1, $2, 'wait', '100')`,
+    [owner, signalId],
+  );
   const orderId = await order(db, owner, accountId);
   await linkSignalOrder(db, owner, signalId, orderId, 'entry');
   await fill(db, owner, orderId, accountId, `trade-${orderId}`);
@@ -147,24 +163,33 @@ export async function seedEveryTable(db: SqlQueryable, owner: string): Promise<v
     signalId,
     positionId,
   ]);
-  await db.query('insert into public.trading_config (owner, default_account_id) values ($1, $2)', [owner, accountId]);
+  await db.query('insert into public.trading_config (owner, default_account_id) values ($1, $2)', [
+    owner,
+    accountId,
+  ]);
   await db.query('insert into public.risk_parameters (owner, max_open_positions) values ($1, 3)', [owner]);
-  await db.query(`insert into public.kill_switches (owner, engaged, engaged_at, reason)
-                  values ($1, true, now(), 'test')`, [owner]);
+  await db.query(
+    `insert into public.kill_switches (owner, engaged, engaged_at, reason)
+                  values ($1, true, now(), 'test')`,
+    [owner],
+  );
   const strategy = await one<Id>(
     db,
     `insert into public.strategies (owner, trader_id, name, kind) values ($1, $2, 'Grid', 'grid') returning id`,
     [owner, traderId],
   );
-  await db.query(`insert into public.strategy_parameters (owner, strategy_id, name, value) values ($1, $2, 'levels', '10')`, [
-    owner,
-    strategy.id,
-  ]);
+  await db.query(
+    `insert into public.strategy_parameters (owner, strategy_id, name, value) values ($1, $2, 'levels', '10')`,
+    [owner, strategy.id],
+  );
   await db.query(
     `insert into public.strategy_performance (owner, strategy_id, source, period_start, period_end, trades, wins, net_pnl)
      values ($1, $2, 'backtest', now() - interval '1 day', now(), 4, 3, '12.5')`,
     [owner, strategy.id],
   );
-  await db.query(`insert into public.alerts (owner, trader_id, severity, kind, message)
-                  values ($1, $2, 'warning', 'order_failed', 'test alert')`, [owner, traderId]);
+  await db.query(
+    `insert into public.alerts (owner, trader_id, severity, kind, message)
+                  values ($1, $2, 'warning', 'order_failed', 'test alert')`,
+    [owner, traderId],
+  );
 }

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { connectPostgres } from '../../shared/db/postgres-client.ts';
-import type { SqlClient } from '../../shared/db/sql.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { openPglite } from '../../platform/db/pglite-client.ts';
+import { connectPostgres } from '../../shared/db/postgres-client.ts';
+import type { SqlClient } from '../../shared/db/sql.ts';
 
 export type Backend = 'pglite' | 'postgres';
 export const BACKENDS: Backend[] = ['pglite', 'postgres'];
@@ -21,7 +21,10 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function freshDatabase(backend: Backend, options: { pool?: number } = {}): Promise<TestDatabase> {
+export async function freshDatabase(
+  backend: Backend,
+  options: { pool?: number } = {},
+): Promise<TestDatabase> {
   if (backend === 'pglite') {
     const { db } = await openPglite();
     await migrate(db);
@@ -64,6 +67,8 @@ export function describeOnEachBackend(title: string, spec: (database: () => Test
 
 /** Creates a user in auth.users (as Supabase Auth would) and returns its id. */
 export async function createUser(db: SqlClient, email = `${randomUUID()}@example.test`): Promise<string> {
-  const rows = await db.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email]);
+  const rows = await db.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [
+    email,
+  ]);
   return rows[0]!.id;
 }

@@ -4,9 +4,9 @@
  * database so that cron registration can be checked. Removed when the run ends.
  */
 import type { TestProject } from 'vitest/node';
-import { connectPostgres } from '../../shared/db/postgres-client.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { startThrowawayCluster } from '../../platform/db/pg-cluster.ts';
+import { connectPostgres } from '../../shared/db/postgres-client.ts';
 
 export interface ProvidedPostgres {
   port: number;
