@@ -1,0 +1,40 @@
+/**
+ * worker — drains the durable job queue. Called by pg_net nudges, pg_cron and the local
+ * dispatcher with the secret worker key (verify_jwt = false in config.toml), never by users.
+ */
+import { Hono } from 'hono';
+import { connectPostgres } from '../../shared/db/postgres-client.ts';
+import { HttpError, secretsEqual } from '../../shared/http/errors.ts';
+import { drainJobs, type JobHandler } from '../../shared/worker/drain.ts';
+
+const dbUrl = Deno.env.get('SUPABASE_DB_URL');
+const workerKey = Deno.env.get('TRADEFLOW_WORKER_KEY');
+if (!dbUrl || !workerKey) throw new Error('worker: SUPABASE_DB_URL and TRADEFLOW_WORKER_KEY must be set');
+
+const db = connectPostgres(dbUrl, { max: 2, applicationName: 'tradeflow-worker' });
+// Job handlers arrive with the pipeline; the worker only claims kinds it has a handler for.
+const handlers: Record<string, JobHandler> = {};
+
+const app = new Hono().basePath('/worker');
+
+app.onError((error, c) => {
+  if (error instanceof HttpError) return c.json(error.toBody(), error.status);
+  console.error('worker error', error instanceof Error ? error.message : error);
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+});
+
+app.use('*', async (c, next) => {
+  const token = c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '';
+  if (!secretsEqual(token, workerKey))
+    throw new HttpError(401, 'unauthorized', 'a valid worker key is required');
+  await next();
+});
+
+app.get('/health', (c) => c.json({ ok: true, handlers: Object.keys(handlers) }));
+
+app.post('/', async (c) => {
+  const report = await drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000 });
+  return c.json(report);
+});
+
+Deno.serve(app.fetch);
