@@ -38,7 +38,11 @@ export class ApiKeys {
    * Returns the error Binance would answer, or undefined when the request is authentic.
    * `signedPayload` is everything the client signed: query string and body, signature removed.
    */
-  check(apiKey: string | undefined, signedPayload: string, signature: string | undefined): BinanceError | undefined {
+  check(
+    apiKey: string | undefined,
+    signedPayload: string,
+    signature: string | undefined,
+  ): BinanceError | undefined {
     if (apiKey === undefined || !KEY_FORMAT.test(apiKey)) return errors.apiKeyFormat();
     if (this.revoked.has(apiKey)) return errors.invalidApiKey();
     const secret = this.secrets.get(apiKey);

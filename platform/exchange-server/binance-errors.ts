@@ -24,11 +24,19 @@ export class BinanceError extends Error {
 export const errors = {
   /** ccxt: BadRequest. */
   mandatory: (param: string) =>
-    new BinanceError(400, -1102, `Mandatory parameter '${param}' was not sent, was empty/null, or malformed.`),
+    new BinanceError(
+      400,
+      -1102,
+      `Mandatory parameter '${param}' was not sent, was empty/null, or malformed.`,
+    ),
   eitherParam: (a: string, b: string) =>
     new BinanceError(400, -1102, `Param '${a}' or '${b}' must be sent, but both were empty/null!`),
   illegalCharacters: (param: string, legalRange: string) =>
-    new BinanceError(400, -1100, `Illegal characters found in parameter '${param}'; legal range is '${legalRange}'.`),
+    new BinanceError(
+      400,
+      -1100,
+      `Illegal characters found in parameter '${param}'; legal range is '${legalRange}'.`,
+    ),
   invalidSide: () => new BinanceError(400, -1117, 'Invalid side.'),
   invalidOrderType: () => new BinanceError(400, -1116, 'Invalid orderType.'),
   invalidTimeInForce: () => new BinanceError(400, -1115, 'Invalid timeInForce.'),
@@ -38,7 +46,8 @@ export const errors = {
   /** ccxt: InvalidOrder for LOT_SIZE / PRICE_FILTER (matched in the body), BadRequest for NOTIONAL. */
   filterFailure: (filter: string) => new BinanceError(400, -1013, `Filter failure: ${filter}`),
   /** ccxt: InsufficientFunds (matched by message). */
-  insufficientBalance: () => new BinanceError(400, -2010, 'Account has insufficient balance for requested action.'),
+  insufficientBalance: () =>
+    new BinanceError(400, -2010, 'Account has insufficient balance for requested action.'),
   /** ccxt: InvalidOrder (-2010). */
   duplicateOrder: () => new BinanceError(400, -2010, 'Duplicate order sent.'),
   /** ccxt: OrderImmediatelyFillable (matched by message). */
@@ -71,7 +80,10 @@ export const errors = {
 };
 
 /** The Binance answer to an order the matching engine refused. `cancel` selects the cancel wording. */
-export function fromRejection(rejection: OrderRejected, context: 'place' | 'query' | 'cancel' = 'place'): BinanceError {
+export function fromRejection(
+  rejection: OrderRejected,
+  context: 'place' | 'query' | 'cancel' = 'place',
+): BinanceError {
   switch (rejection.reason) {
     case 'unknown-symbol':
       return errors.invalidSymbol();

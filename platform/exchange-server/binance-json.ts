@@ -2,9 +2,10 @@
  * Response bodies in Binance spot's shapes (field names, string decimals, `-1` for "none"), which
  * ccxt's binance parser reads field by field.
  */
-import type { Dec } from '../../shared/money/decimal.ts';
+
 import type { Candle, Fill, MarketSpec, Order, Quote } from '../../shared/exchange/matching/types.ts';
 import { ORDER_TYPES } from '../../shared/exchange/matching/types.ts';
+import type { Dec } from '../../shared/money/decimal.ts';
 
 /** Binance prints 8 decimals; more are kept when a value has them, so nothing is ever lost. */
 export function num(value: Dec): string {
@@ -81,7 +82,11 @@ export function orderJson(order: Order): Record<string, unknown> {
  * The answer to DELETE /api/v3/order. Binance gives the cancel request its own client id and puts
  * it in `clientOrderId`; the order's own id moves to `origClientOrderId`.
  */
-export function canceledOrderJson(order: Order, cancelClientOrderId: string, now: number): Record<string, unknown> {
+export function canceledOrderJson(
+  order: Order,
+  cancelClientOrderId: string,
+  now: number,
+): Record<string, unknown> {
   return {
     symbol: order.symbol,
     origClientOrderId: order.clientOrderId,

@@ -2,8 +2,9 @@
  * Builds the replay feeds the server starts with: candles given in-process (tests), OHLCV files
  * (`--data`), or, when neither is given, seeded random walks for a few familiar markets.
  */
-import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
+
 import type { Candle } from '../../shared/exchange/matching/types.ts';
+import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
 import { intervalMs } from './intervals.ts';
 import { type MarketFilters, marketSpec } from './market-spec.ts';
 import { randomWalk } from './random-walk.ts';
@@ -27,7 +28,14 @@ export interface FeedSpec {
 function toCandle(row: Candle | CandleRow): Candle {
   if (!Array.isArray(row)) return row;
   const [openTime, open, high, low, close, volume] = row;
-  return { openTime, open: dec(open), high: dec(high), low: dec(low), close: dec(close), volume: dec(volume) };
+  return {
+    openTime,
+    open: dec(open),
+    high: dec(high),
+    low: dec(low),
+    close: dec(close),
+    volume: dec(volume),
+  };
 }
 
 function splitSymbol(symbol: string): [string, string] {
@@ -85,7 +93,13 @@ export function generatedFeeds(options: GeneratedFeedOptions = {}): ReplayFeed[]
   return BUILT_IN.map(({ symbol, price }, i) => {
     const [base, quote] = splitSymbol(symbol);
     const market = marketSpec(base, quote, price);
-    const next = randomWalk({ market, startPrice: price, startTime, intervalMs: interval, seed: (options.seed ?? 42) + i });
+    const next = randomWalk({
+      market,
+      startPrice: price,
+      startTime,
+      intervalMs: interval,
+      seed: (options.seed ?? 42) + i,
+    });
     const candles = Array.from({ length: history }, () => next());
     return new ReplayFeed(market, interval, candles, history - 1, next);
   });

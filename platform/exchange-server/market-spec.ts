@@ -4,8 +4,9 @@
  * price level (about six significant digits of price, a lot worth about a tenth of the minimum
  * order) and the minimum notional Binance uses for its quote asset.
  */
-import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
+
 import type { MarketSpec } from '../../shared/exchange/matching/types.ts';
+import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
 
 export interface MarketFilters {
   tickSize?: DecimalLike;
@@ -32,10 +33,34 @@ export function minNotionalFor(quote: string): string {
 const KNOWN: Record<string, MarketFilters> = {
   BTCUSDT: { tickSize: '0.01', stepSize: '0.00001', maxQty: '9000', minPrice: '0.01', maxPrice: '1000000' },
   ETHUSDT: { tickSize: '0.01', stepSize: '0.0001', maxQty: '9000', minPrice: '0.01', maxPrice: '1000000' },
-  ETHBTC: { tickSize: '0.00001', stepSize: '0.0001', maxQty: '100000', minPrice: '0.00001', maxPrice: '922327' },
-  LTCBTC: { tickSize: '0.000001', stepSize: '0.001', maxQty: '100000', minPrice: '0.000001', maxPrice: '100000' },
-  ADABTC: { tickSize: '0.00000001', stepSize: '0.1', maxQty: '90000000', minPrice: '0.00000001', maxPrice: '1000' },
-  XRPETH: { tickSize: '0.0000001', stepSize: '1', maxQty: '90000000', minPrice: '0.0000001', maxPrice: '1000' },
+  ETHBTC: {
+    tickSize: '0.00001',
+    stepSize: '0.0001',
+    maxQty: '100000',
+    minPrice: '0.00001',
+    maxPrice: '922327',
+  },
+  LTCBTC: {
+    tickSize: '0.000001',
+    stepSize: '0.001',
+    maxQty: '100000',
+    minPrice: '0.000001',
+    maxPrice: '100000',
+  },
+  ADABTC: {
+    tickSize: '0.00000001',
+    stepSize: '0.1',
+    maxQty: '90000000',
+    minPrice: '0.00000001',
+    maxPrice: '1000',
+  },
+  XRPETH: {
+    tickSize: '0.0000001',
+    stepSize: '1',
+    maxQty: '90000000',
+    minPrice: '0.0000001',
+    maxPrice: '1000',
+  },
   XRPUSDT: { tickSize: '0.0001', stepSize: '0.1', maxQty: '9222449', minPrice: '0.0001', maxPrice: '1000' },
 };
 
@@ -48,7 +73,12 @@ function powerOfTen(exponent: number): string {
  * The filters of `base`/`quote`, given a typical price. Explicit `filters` win over Binance's
  * known values, which win over the derived grid.
  */
-export function marketSpec(base: string, quote: string, typicalPrice: DecimalLike, filters: MarketFilters = {}): MarketSpec {
+export function marketSpec(
+  base: string,
+  quote: string,
+  typicalPrice: DecimalLike,
+  filters: MarketFilters = {},
+): MarketSpec {
   const symbol = base + quote;
   const price = Number(dec(typicalPrice).toString());
   const magnitude = Math.floor(Math.log10(price > 0 ? price : 1));

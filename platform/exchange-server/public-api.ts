@@ -1,8 +1,9 @@
 /**
  * Binance spot market-data endpoints, answered from the replayed candles.
  */
-import type { Dec } from '../../shared/money/decimal.ts';
+
 import { truncateToStep } from '../../shared/exchange/matching/rounding.ts';
+import type { Dec } from '../../shared/money/decimal.ts';
 import { errors } from './binance-errors.ts';
 import { klineJson, num, symbolInfoJson, ticker24hrJson } from './binance-json.ts';
 import { intervalMs } from './intervals.ts';
@@ -71,6 +72,9 @@ export const publicRoutes: Record<string, PublicHandler> = {
     return answer(tickers, single);
   },
 
+  // The rolling-window ticker (ccxt's `rolling: true`); the window is always 24 h here.
+  'GET /api/v3/ticker': (venue, params) => publicRoutes['GET /api/v3/ticker/24hr']!(venue, params),
+
   'GET /api/v3/ticker/price': (venue, params) => {
     const { feeds, single } = selectedFeeds(venue, params);
     return answer(
@@ -85,7 +89,13 @@ export const publicRoutes: Record<string, PublicHandler> = {
       feeds.map((f) => {
         const quote = quoteOf(venue, f);
         const qty = num(bookQty(f));
-        return { symbol: f.symbol, bidPrice: num(quote.bid), bidQty: qty, askPrice: num(quote.ask), askQty: qty };
+        return {
+          symbol: f.symbol,
+          bidPrice: num(quote.bid),
+          bidQty: qty,
+          askPrice: num(quote.ask),
+          askQty: qty,
+        };
       }),
       single,
     );
@@ -135,4 +145,3 @@ function klines(venue: Venue, params: Params): unknown[] {
   candles = startTime !== undefined ? candles.slice(0, limit) : candles.slice(-limit);
   return candles.map((c) => klineJson(c, target));
 }
-

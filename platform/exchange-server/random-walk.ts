@@ -4,9 +4,9 @@
  * to the market's tick as decimals; they are synthetic quotes, not money the engine accounts for.
  * (A realistic market simulator lives in `shared/market-data/`; this is only a fallback.)
  */
-import { dec } from '../../shared/money/decimal.ts';
+
 import type { Candle, MarketSpec } from '../../shared/exchange/matching/types.ts';
-import { roundPriceToTick } from '../../shared/money/decimal.ts';
+import { dec, roundPriceToTick } from '../../shared/money/decimal.ts';
 
 /** mulberry32: a tiny, well-distributed 32-bit PRNG. */
 function prng(seed: number): () => number {

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type Dec, dec } from '../../shared/money/decimal.ts';
 import type { Candle, MarketSpec } from '../../shared/exchange/matching/types.ts';
+import { type Dec, dec } from '../../shared/money/decimal.ts';
 import { intervalMs } from './intervals.ts';
 
 export class ReplayFeed {
@@ -23,7 +23,13 @@ export class ReplayFeed {
    * @param next produces further candles after the last one (a generator); without it the feed
    *   stops at its last candle
    */
-  constructor(market: MarketSpec, interval: number, candles: Candle[], startIndex: number, next?: () => Candle) {
+  constructor(
+    market: MarketSpec,
+    interval: number,
+    candles: Candle[],
+    startIndex: number,
+    next?: () => Candle,
+  ) {
     if (candles.length === 0) throw new Error(`feed ${market.symbol} has no candles`);
     this.market = market;
     this.intervalMs = interval;
@@ -102,7 +108,8 @@ export function parseOhlcvFileName(path: string): OhlcvFileName {
     .replace(/^futures__/, '')
     .replace(/-futures$/, '');
   const match = /^([A-Za-z0-9]+)_([A-Za-z0-9]+)(?:_[A-Za-z0-9]+)?-(\d+[smhdw])$/.exec(name);
-  if (!match) throw new Error(`cannot tell the market from the file name ${path} (expected BASE_QUOTE-5m.json)`);
+  if (!match)
+    throw new Error(`cannot tell the market from the file name ${path} (expected BASE_QUOTE-5m.json)`);
   return { base: match[1]!.toUpperCase(), quote: match[2]!.toUpperCase(), interval: match[3]! };
 }
 

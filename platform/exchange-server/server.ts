@@ -8,13 +8,19 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DecimalLike } from '../../shared/money/decimal.ts';
 import type { Order } from '../../shared/exchange/matching/types.ts';
+import type { DecimalLike } from '../../shared/money/decimal.ts';
 import { signedPayload } from './auth.ts';
 import { BinanceError, errors } from './binance-errors.ts';
 import { ControlError, handleControl, ordersByAccount } from './control-api.ts';
 import { FaultBook, type FaultRule } from './faults.ts';
-import { type FeedSpec, feedFromFile, feedFromSpec, type GeneratedFeedOptions, generatedFeeds } from './feeds.ts';
+import {
+  type FeedSpec,
+  feedFromFile,
+  feedFromSpec,
+  type GeneratedFeedOptions,
+  generatedFeeds,
+} from './feeds.ts';
 import { Params } from './params.ts';
 import { publicRoutes } from './public-api.ts';
 import type { ReplayFeed } from './replay.ts';
@@ -56,7 +62,10 @@ export interface ExchangeServer {
   orders(apiKey?: string): Order[];
   /** The same list in the JSON shape `GET /__control/orders` answers. */
   ordersJson(apiKey?: string): Record<string, Record<string, unknown>[]>;
-  registerAccount(apiKey: string, options?: { secret?: string; balances?: Record<string, DecimalLike> }): void;
+  registerAccount(
+    apiKey: string,
+    options?: { secret?: string; balances?: Record<string, DecimalLike> },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -66,7 +75,8 @@ export async function startExchangeServer(options: ExchangeServerOptions = {}): 
   const log = options.log ?? (() => {});
   const feeds = await buildFeeds(options);
   const venue = new Venue({ ...options, feeds });
-  for (const [apiKey, secret] of Object.entries(options.apiKeys ?? {})) venue.registerAccount(apiKey, { secret });
+  for (const [apiKey, secret] of Object.entries(options.apiKeys ?? {}))
+    venue.registerAccount(apiKey, { secret });
   const faults = new FaultBook();
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
@@ -83,7 +93,8 @@ export async function startExchangeServer(options: ExchangeServerOptions = {}): 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`exchange: unhandled error ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent && !res.destroyed) send(res, errors.unknownError().status, errors.unknownError().body());
+      if (!res.headersSent && !res.destroyed)
+        send(res, errors.unknownError().status, errors.unknownError().body());
     });
   });
 
@@ -101,7 +112,9 @@ export async function startExchangeServer(options: ExchangeServerOptions = {}): 
         send(res, answer.status, answer.body);
       } catch (error) {
         const status = error instanceof ControlError ? error.status : 400;
-        send(res, status, { error: { code: status === 404 ? 'not_found' : 'bad_request', message: (error as Error).message } });
+        send(res, status, {
+          error: { code: status === 404 ? 'not_found' : 'bad_request', message: (error as Error).message },
+        });
       }
       return;
     }
@@ -197,14 +210,17 @@ export async function startExchangeServer(options: ExchangeServerOptions = {}): 
   }
 
   function startReplayTimer(feed: ReplayFeed, replaySpeed: number): void {
-    const timer = setInterval(() => {
-      const [result] = venue.step(1, feed.symbol);
-      if (result && !result.advanced) {
-        log(`exchange: ${feed.symbol} reached the end of its data; holding the last candle`);
-        clearInterval(timer);
-        timers.delete(timer);
-      }
-    }, Math.max(1, feed.intervalMs / replaySpeed));
+    const timer = setInterval(
+      () => {
+        const [result] = venue.step(1, feed.symbol);
+        if (result && !result.advanced) {
+          log(`exchange: ${feed.symbol} reached the end of its data; holding the last candle`);
+          clearInterval(timer);
+          timers.delete(timer);
+        }
+      },
+      Math.max(1, feed.intervalMs / replaySpeed),
+    );
     timers.add(timer);
   }
 
@@ -261,7 +277,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

@@ -3,12 +3,19 @@
  * order and with the errors Binance uses, then handed to the matching engine.
  */
 import { randomBytes } from 'node:crypto';
-import type { Order, OrderType, Side, TimeInForce } from '../../shared/exchange/matching/types.ts';
-import { ORDER_TYPES } from '../../shared/exchange/matching/types.ts';
 import type { OrderRef } from '../../shared/exchange/matching/engine.ts';
 import { OrderRejected } from '../../shared/exchange/matching/rejections.ts';
+import type { Order, OrderType, Side, TimeInForce } from '../../shared/exchange/matching/types.ts';
+import { ORDER_TYPES } from '../../shared/exchange/matching/types.ts';
 import { errors, fromRejection } from './binance-errors.ts';
-import { canceledOrderJson, newOrderJson, num, type OrderResponseType, orderJson, tradeJson } from './binance-json.ts';
+import {
+  canceledOrderJson,
+  newOrderJson,
+  num,
+  type OrderResponseType,
+  orderJson,
+  tradeJson,
+} from './binance-json.ts';
 import type { Params } from './params.ts';
 import type { Venue } from './venue.ts';
 
@@ -103,7 +110,10 @@ function placeOrder(venue: Venue, params: Params, context: TradingContext): unkn
       { partialFillFraction: context.partialFillFraction },
     ),
   );
-  return newOrderJson(order, ['ACK', 'RESULT', 'FULL'].includes(responseType) ? responseType : defaultResponse);
+  return newOrderJson(
+    order,
+    ['ACK', 'RESULT', 'FULL'].includes(responseType) ? responseType : defaultResponse,
+  );
 }
 
 export const tradingRoutes: Record<string, TradingHandler> = {
@@ -120,7 +130,9 @@ export const tradingRoutes: Record<string, TradingHandler> = {
     const feed = venue.feed(params.required('symbol'));
     const ref = orderRef(params);
     const cancelId = clientId(params, 'newClientOrderId') ?? generatedClientId();
-    const order = withRejections('cancel', () => venue.engine.cancelOrder(apiKey, feed.symbol, ref, feed.now()));
+    const order = withRejections('cancel', () =>
+      venue.engine.cancelOrder(apiKey, feed.symbol, ref, feed.now()),
+    );
     return canceledOrderJson(order, cancelId, feed.now());
   },
 
@@ -176,7 +188,12 @@ export const tradingRoutes: Record<string, TradingHandler> = {
       takerCommission: fees.taker.mul(10_000).toNumber(),
       buyerCommission: 0,
       sellerCommission: 0,
-      commissionRates: { maker: num(fees.maker), taker: num(fees.taker), buyer: num(fees.maker.mul(0)), seller: num(fees.maker.mul(0)) },
+      commissionRates: {
+        maker: num(fees.maker),
+        taker: num(fees.taker),
+        buyer: num(fees.maker.mul(0)),
+        seller: num(fees.maker.mul(0)),
+      },
       canTrade: true,
       canWithdraw: false,
       canDeposit: false,

@@ -2,8 +2,9 @@
  * The simulated venue behind the HTTP server: the matching engine, one replay feed per market,
  * the accounts (one per API key, created and funded on first use) and the replay clock.
  */
-import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
+
 import { MatchingEngine, type MatchingEngineOptions } from '../../shared/exchange/matching/engine.ts';
+import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
 import { ApiKeys } from './auth.ts';
 import { errors } from './binance-errors.ts';
 import type { ReplayFeed } from './replay.ts';
@@ -80,7 +81,10 @@ export class Venue {
   }
 
   /** Registers a key ahead of use: its secret (so signatures are verified) and optionally its balances. */
-  registerAccount(apiKey: string, options: { secret?: string; balances?: Record<string, DecimalLike> } = {}): void {
+  registerAccount(
+    apiKey: string,
+    options: { secret?: string; balances?: Record<string, DecimalLike> } = {},
+  ): void {
     this.keys.register(apiKey, options.secret);
     if (options.balances) this.engine.openAccount(apiKey, options.balances);
     else this.ensureAccount(apiKey);
@@ -99,7 +103,12 @@ export class Venue {
         this.engine.applyCandle(feed.symbol, candle, feed.now());
       }
       const current = feed.current();
-      results.push({ symbol: feed.symbol, openTime: current.openTime, close: current.close.toFixed(), advanced });
+      results.push({
+        symbol: feed.symbol,
+        openTime: current.openTime,
+        close: current.close.toFixed(),
+        advanced,
+      });
     }
     return results;
   }
