@@ -8,7 +8,8 @@
  * Other options: `--host <h>` (default 127.0.0.1), `--key KEY:SECRET` (verify that key's
  * signatures; repeatable), `--strict-keys` (refuse unregistered keys), `--fee-mode
  * received-asset|quote`, `--maker <rate>`, `--taker <rate>`, `--slippage-bps <n>`,
- * `--spread-bps <n>`, `--partial-fill <fraction>`, `--seed <n>`.
+ * `--spread-bps <n>`, `--partial-fill <fraction>`, `--seed <n>`. `--speed 0` replays only on
+ * `POST /__control/step`.
  */
 import { parseArgs } from 'node:util';
 import type { FeeMode } from '../../shared/exchange/matching/types.ts';
@@ -40,35 +41,34 @@ function parseNumber(name: string, value: string | undefined): number | undefine
   return n;
 }
 
-let args: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', multiple: true },
-      speed: { type: 'string', default: '1' },
-      balance: { type: 'string' },
-      key: { type: 'string', multiple: true },
-      'strict-keys': { type: 'boolean', default: false },
-      'fee-mode': { type: 'string' },
-      maker: { type: 'string' },
-      taker: { type: 'string' },
-      'slippage-bps': { type: 'string' },
-      'spread-bps': { type: 'string' },
-      'partial-fill': { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    allowPositionals: false,
-  });
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '0' },
+        host: { type: 'string', default: '127.0.0.1' },
+        data: { type: 'string', multiple: true },
+        speed: { type: 'string', default: '1' },
+        balance: { type: 'string' },
+        key: { type: 'string', multiple: true },
+        'strict-keys': { type: 'boolean', default: false },
+        'fee-mode': { type: 'string' },
+        maker: { type: 'string' },
+        taker: { type: 'string' },
+        'slippage-bps': { type: 'string' },
+        'spread-bps': { type: 'string' },
+        'partial-fill': { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
 }
-try {
-  args = parse();
-} catch (error) {
-  fail((error as Error).message);
-}
-const { values } = args;
+
+const { values } = parseCommandLine();
 if (values.help) {
   console.log(USAGE);
   process.exit(0);

@@ -14,7 +14,8 @@ export class Balances {
 
   open(account: string, initial: Record<string, DecimalLike>): void {
     const lines = new Map<string, { free: Dec; locked: Dec }>();
-    for (const [asset, amount] of Object.entries(initial)) lines.set(asset, { free: dec(amount), locked: dec(0) });
+    for (const [asset, amount] of Object.entries(initial))
+      lines.set(asset, { free: dec(amount), locked: dec(0) });
     this.accounts.set(account, lines);
   }
 

@@ -23,7 +23,13 @@ import { checkNotional, checkPrice, checkQuantity } from './filters.ts';
 import { quoteAround, slipped, takerPrice } from './quotes.ts';
 import { OrderRejected } from './rejections.ts';
 import { truncateToStep } from './rounding.ts';
-import { actsAsLimit, isTriggered, triggerDirection, triggeredAtPrice, triggerPriceInCandle } from './triggers.ts';
+import {
+  actsAsLimit,
+  isTriggered,
+  triggerDirection,
+  triggeredAtPrice,
+  triggerPriceInCandle,
+} from './triggers.ts';
 import type {
   BalanceLine,
   Candle,
@@ -153,7 +159,10 @@ export class MatchingEngine {
     checkQuantity(market, qty);
     const notionalPrice = limit ? request.price! : triggered ? request.stopPrice! : marketPrice;
     checkNotional(market, notionalPrice, qty);
-    if (triggered && triggeredAtPrice(triggerDirection(request.type, request.side), request.stopPrice!, quote.last)) {
+    if (
+      triggered &&
+      triggeredAtPrice(triggerDirection(request.type, request.side), request.stopPrice!, quote.last)
+    ) {
       throw new OrderRejected('would-trigger-immediately', 'Stop price would trigger immediately.');
     }
     const marketable = limit && !triggered && isMarketable(request.side, request.price!, quote);
@@ -199,7 +208,8 @@ export class MatchingEngine {
       this.takeNow(market, order, marketPrice, now);
       this.finish(order, 'EXPIRED', now);
     } else if (marketable) {
-      const price = request.side === 'BUY' ? minOf(request.price!, marketPrice) : maxOf(request.price!, marketPrice);
+      const price =
+        request.side === 'BUY' ? minOf(request.price!, marketPrice) : maxOf(request.price!, marketPrice);
       if (order.timeInForce === 'FOK' && this.chunk(market, order).lt(order.origQty)) {
         this.finish(order, 'EXPIRED', now);
       } else {
@@ -252,7 +262,11 @@ export class MatchingEngine {
   private matchAgainstCandle(market: MarketSpec, order: Order, candle: Candle, now: number): boolean {
     let triggeredNow = false;
     if (order.workingTime === undefined) {
-      const reference = triggerPriceInCandle(triggerDirection(order.type, order.side), order.stopPrice, candle);
+      const reference = triggerPriceInCandle(
+        triggerDirection(order.type, order.side),
+        order.stopPrice,
+        candle,
+      );
       if (reference === undefined) return false;
       order.workingTime = now;
       order.updateTime = now;
@@ -350,7 +364,10 @@ export class MatchingEngine {
   private ensureCanPay(market: MarketSpec, order: Order, qty: Dec, price: Dec): void {
     const pay = settleFill(market, order.side, qty, price, false, this.fees).pay;
     if (this.balances.free(order.account, pay.asset).lt(pay.amount)) {
-      throw new OrderRejected('insufficient-balance', 'Account has insufficient balance for requested action.');
+      throw new OrderRejected(
+        'insufficient-balance',
+        'Account has insufficient balance for requested action.',
+      );
     }
   }
 
@@ -380,7 +397,8 @@ function isMarketable(side: Side, limit: Dec, book: { bid: Dec; ask: Dec }): boo
 }
 
 function required(value: Dec | undefined, name: string): Dec {
-  if (value === undefined) throw new OrderRejected('invalid-order', `Mandatory parameter '${name}' was not sent.`);
+  if (value === undefined)
+    throw new OrderRejected('invalid-order', `Mandatory parameter '${name}' was not sent.`);
   return value;
 }
 

@@ -14,7 +14,9 @@ export interface FeeSchedule {
 }
 
 /** Binance's default spot rate, 0.1 % for maker and taker, charged in the received asset. */
-export function feeSchedule(options: { maker?: DecimalLike; taker?: DecimalLike; mode?: FeeMode } = {}): FeeSchedule {
+export function feeSchedule(
+  options: { maker?: DecimalLike; taker?: DecimalLike; mode?: FeeMode } = {},
+): FeeSchedule {
   return {
     maker: dec(options.maker ?? '0.001'),
     taker: dec(options.taker ?? '0.001'),

@@ -10,13 +10,19 @@ import type { MarketSpec } from './types.ts';
 
 export function checkPrice(market: MarketSpec, price: Dec): void {
   const ok =
-    price.gt(0) && price.gte(market.minPrice) && price.lte(market.maxPrice) && isOnGrid(price, market.tickSize);
+    price.gt(0) &&
+    price.gte(market.minPrice) &&
+    price.lte(market.maxPrice) &&
+    isOnGrid(price, market.tickSize);
   if (!ok) throw new OrderRejected('filter', 'Filter failure: PRICE_FILTER', 'PRICE_FILTER');
 }
 
 export function checkQuantity(market: MarketSpec, qty: Dec): void {
   const ok =
-    qty.gt(0) && qty.gte(market.minQty) && qty.lte(market.maxQty) && isOnGrid(qty, market.stepSize, market.minQty);
+    qty.gt(0) &&
+    qty.gte(market.minQty) &&
+    qty.lte(market.maxQty) &&
+    isOnGrid(qty, market.stepSize, market.minQty);
   if (!ok) throw new OrderRejected('filter', 'Filter failure: LOT_SIZE', 'LOT_SIZE');
 }
 

@@ -22,7 +22,9 @@ export function isTriggered(type: OrderType): boolean {
 
 /** Whether the order works as a limit order once active (price given) or as a market order. */
 export function actsAsLimit(type: OrderType): boolean {
-  return type === 'LIMIT' || type === 'LIMIT_MAKER' || type === 'STOP_LOSS_LIMIT' || type === 'TAKE_PROFIT_LIMIT';
+  return (
+    type === 'LIMIT' || type === 'LIMIT_MAKER' || type === 'STOP_LOSS_LIMIT' || type === 'TAKE_PROFIT_LIMIT'
+  );
 }
 
 export function triggerDirection(type: OrderType, side: Side): TriggerDirection {
@@ -39,7 +41,11 @@ export function triggeredAtPrice(direction: TriggerDirection, stopPrice: Dec, pr
  * already beyond it (a gap), so a gap through a stop fills at the worse price, as it would live.
  * Undefined when the candle never reached the stop.
  */
-export function triggerPriceInCandle(direction: TriggerDirection, stopPrice: Dec, candle: Candle): Dec | undefined {
+export function triggerPriceInCandle(
+  direction: TriggerDirection,
+  stopPrice: Dec,
+  candle: Candle,
+): Dec | undefined {
   if (direction === 'falls-to') {
     if (candle.low.gt(stopPrice)) return undefined;
     return candle.open.lte(stopPrice) ? candle.open : stopPrice;
