@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // cluster started by the global setup.
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {
         test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] },
