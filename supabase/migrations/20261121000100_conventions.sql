@@ -62,3 +62,24 @@ end
 $$;
 comment on function internal.refuse_audit_change() is
   'Trigger body that makes an audit table append-only for every role.';
+
+-- Makes a table append-only: row triggers refuse UPDATE and DELETE, a statement trigger
+-- refuses TRUNCATE, and both are ENABLE ALWAYS so replica mode cannot skip them.
+create or replace procedure internal.make_append_only(target regclass)
+language plpgsql set search_path = ''
+as $$
+declare
+  name text := (select c.relname from pg_catalog.pg_class c where c.oid = target);
+begin
+  execute pg_catalog.format(
+    'create trigger %I before update or delete on %s for each row execute function internal.refuse_audit_change()',
+    name || '_append_only', target);
+  execute pg_catalog.format(
+    'create trigger %I before truncate on %s for each statement execute function internal.refuse_audit_change()',
+    name || '_no_truncate', target);
+  execute pg_catalog.format('alter table %s enable always trigger %I', target, name || '_append_only');
+  execute pg_catalog.format('alter table %s enable always trigger %I', target, name || '_no_truncate');
+end
+$$;
+comment on procedure internal.make_append_only(regclass) is
+  'Installs the append-only guard (no UPDATE, DELETE or TRUNCATE, for any role) on an audit table.';

@@ -163,16 +163,8 @@ $$;
 create trigger signals_audit after insert or update of status on public.signals
   for each row execute function internal.record_signal_event();
 
-create trigger signal_events_append_only before update or delete on public.signal_events
-  for each row execute function internal.refuse_audit_change();
-create trigger signal_events_no_truncate before truncate on public.signal_events
-  for each statement execute function internal.refuse_audit_change();
-alter table public.signal_events enable always trigger signal_events_append_only;
-alter table public.signal_events enable always trigger signal_events_no_truncate;
-
-create trigger signal_monitoring_snapshots_append_only before update or delete on public.signal_monitoring_snapshots
-  for each row execute function internal.refuse_audit_change();
-alter table public.signal_monitoring_snapshots enable always trigger signal_monitoring_snapshots_append_only;
+call internal.make_append_only('public.signal_events');
+call internal.make_append_only('public.signal_monitoring_snapshots');
 
 -- Row level security.
 alter table public.signals enable row level security;

@@ -240,18 +240,8 @@ $$;
 create trigger orders_audit after insert or update of status, filled_amount on public.orders
   for each row execute function internal.record_order_event();
 
-create trigger order_events_append_only before update or delete on public.order_events
-  for each row execute function internal.refuse_audit_change();
-create trigger order_events_no_truncate before truncate on public.order_events
-  for each statement execute function internal.refuse_audit_change();
-create trigger trade_executions_append_only before update or delete on public.trade_executions
-  for each row execute function internal.refuse_audit_change();
-create trigger trade_executions_no_truncate before truncate on public.trade_executions
-  for each statement execute function internal.refuse_audit_change();
-alter table public.order_events enable always trigger order_events_append_only;
-alter table public.order_events enable always trigger order_events_no_truncate;
-alter table public.trade_executions enable always trigger trade_executions_append_only;
-alter table public.trade_executions enable always trigger trade_executions_no_truncate;
+call internal.make_append_only('public.order_events');
+call internal.make_append_only('public.trade_executions');
 
 -- Row level security: users read their own trading records; only the system writes them.
 alter table public.orders enable row level security;

@@ -2,14 +2,18 @@ import { beforeAll, expect, it } from 'vitest';
 import { fill, order, paperAccount, signal, trader } from '../support/builders.ts';
 import { createUser, describeOnEachBackend } from '../support/databases.ts';
 
-const AUDIT_TABLES = ['signal_events', 'order_events', 'trade_executions'];
+const AUDIT_TABLES = ['signal_events', 'signal_monitoring_snapshots', 'order_events', 'trade_executions'];
 
 describeOnEachBackend('append-only audit', (database) => {
   beforeAll(async () => {
     const { db } = database();
     const owner = await createUser(db);
     const accountId = await paperAccount(db, owner);
-    await signal(db, owner, await trader(db, owner, accountId));
+    const signalId = await signal(db, owner, await trader(db, owner, accountId));
+    await db.query(
+      `insert into public.signal_monitoring_snapshots (owner, signal_id, decision, price) values ($1, $2, 'wait', 100)`,
+      [owner, signalId],
+    );
     const orderId = await order(db, owner, accountId);
     await fill(db, owner, orderId, accountId, 'audit-trade-1');
   });
