@@ -4,7 +4,7 @@
  * transactions are serialised by PGlite itself.
  */
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Row, SqlClient, SqlQueryable } from '../../shared/db/sql.ts';
+import type { SqlClient, SqlQueryable } from '../../shared/db/sql.ts';
 
 const parsers = {
   [types.INT8]: (value: string) => Number(value),

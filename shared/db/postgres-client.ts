@@ -4,7 +4,7 @@
  * transaction mode.
  */
 import postgres from 'postgres';
-import type { Row, SqlClient, SqlQueryable } from './sql.ts';
+import type { SqlClient, SqlQueryable } from './sql.ts';
 
 export interface PostgresClientOptions {
   /** Connections in the pool (default 5). */
