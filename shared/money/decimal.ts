@@ -18,7 +18,12 @@ import DecimalDefault, { type Decimal as DecimalClass } from 'decimal.js';
 const Decimal = DecimalDefault as unknown as typeof DecimalClass;
 
 /** A Decimal constructor with enough precision for crypto amounts (18+ decimals) and no exponent surprises. */
-export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -30, toExpPos: 40 });
+export const Dec = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -30,
+  toExpPos: 40,
+});
 export type Dec = InstanceType<typeof Dec>;
 
 export type DecimalLike = Dec | string | number;
