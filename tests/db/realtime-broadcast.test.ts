@@ -1,4 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
+import { pruneRealtimeMessages } from '../../platform/scheduler.ts';
 import type { SqlClient } from '../../shared/db/sql.ts';
 import { advanceSignal, order, paperAccount, signal, trader } from '../support/builders.ts';
 import { createUser, describeOnEachBackend } from '../support/databases.ts';
@@ -55,5 +56,15 @@ describeOnEachBackend('realtime broadcast', (database) => {
       [`user:${alice}`],
     );
     expect(rows).toEqual([{ private: true }]);
+  });
+
+  it('prunes delivered messages older than an hour on the local platform, and keeps recent ones', async () => {
+    const { db } = database();
+    await db.query(
+      `update realtime.messages set inserted_at = now() - interval '2 hours' where event = 'order'`,
+    );
+    expect(await pruneRealtimeMessages(db, 60)).toBeGreaterThan(0);
+    const rows = await db.query<{ event: string }>('select distinct event from realtime.messages');
+    expect(rows).toEqual([{ event: 'signal' }]);
   });
 });
