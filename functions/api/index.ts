@@ -1,21 +1,20 @@
 /**
- * api — the user REST API. Every request runs as the calling user, under RLS.
- * At this stage it answers health checks; resources arrive with the pipeline and exchange issues.
+ * api — the user REST API (shared/api). Every request runs as the calling user, under RLS;
+ * only the credential writes of exchange accounts use the function's own database role.
  */
-import { Hono } from 'hono';
-import { HttpError } from '../../shared/http/errors.ts';
+import { createApiApp } from '../../shared/api/app.ts';
+import { loadApiConfig } from '../../shared/api/config.ts';
+import { createTokenVerifier } from '../../shared/auth/jwt.ts';
+import { connectPostgres } from '../../shared/db/postgres-client.ts';
+import { ccxtCredentialVerifier } from '../../shared/exchange/credentials.ts';
 
-const app = new Hono().basePath('/api');
-
-app.onError((error, c) => {
-  if (error instanceof HttpError) return c.json(error.toBody(), error.status);
-  console.error('api error', error instanceof Error ? error.message : error);
-  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+// Throws at start-up (missing master key, database URL or JWT settings): the function refuses to serve.
+const config = await loadApiConfig(Deno.env.toObject());
+const app = createApiApp({
+  db: connectPostgres(config.dbUrl, { max: 3, applicationName: 'tradeflow-api' }),
+  keyring: config.keyring,
+  verifyToken: createTokenVerifier(config.auth),
+  credentials: ccxtCredentialVerifier(),
 });
-
-app.get('/health', (c) => c.json({ ok: true }));
-app.notFound((c) =>
-  c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
-);
 
 Deno.serve(app.fetch);

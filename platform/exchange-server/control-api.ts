@@ -7,12 +7,14 @@
  * - `GET    /__control/faults`            the active rules and how often each applied
  * - `DELETE /__control/faults`            remove every rule
  * - `POST   /__control/step`              `{ count?, symbol? }` advance the replay → `{ markets }`
- * - `POST   /__control/accounts`          `{ apiKey, secret?, balances?, revoked? }` register a key
+ * - `POST   /__control/accounts`          `{ apiKey, secret?, balances?, revoked?, restrictions? }`
+ *                                         register a key (`restrictions`: flags of
+ *                                         `/sapi/v1/account/apiRestrictions`, e.g. `{ enableWithdrawals: true }`)
  * - `GET    /__control/balances?apiKey=…` an account's balances
  */
 import { num, orderJson, tradeJson } from './binance-json.ts';
 import type { FaultBook, FaultRule } from './faults.ts';
-import type { Venue } from './venue.ts';
+import { type ApiRestrictions, DEFAULT_API_RESTRICTIONS, type Venue } from './venue.ts';
 
 export interface ControlAnswer {
   status: number;
@@ -74,15 +76,17 @@ export function handleControl(
       return ok({ markets: venue.step(count ?? 1, symbol) });
     }
     case 'POST /__control/accounts': {
-      const { apiKey, secret, balances, revoked } = (body ?? {}) as {
+      const { apiKey, secret, balances, revoked, restrictions } = (body ?? {}) as {
         apiKey?: string;
         secret?: string;
         balances?: Record<string, string>;
         revoked?: boolean;
+        restrictions?: Partial<ApiRestrictions>;
       };
       if (typeof apiKey !== 'string' || apiKey === '') throw new ControlError(400, 'apiKey is required');
+      if (restrictions !== undefined) assertRestrictions(restrictions);
       if (revoked) venue.keys.revoke(apiKey);
-      else venue.registerAccount(apiKey, { secret, balances });
+      else venue.registerAccount(apiKey, { secret, balances, restrictions });
       return ok({ apiKey });
     }
     case 'GET /__control/balances': {
@@ -96,6 +100,16 @@ export function handleControl(
     }
     default:
       throw new ControlError(404, `no control endpoint ${route}`);
+  }
+}
+
+function assertRestrictions(restrictions: unknown): asserts restrictions is Partial<ApiRestrictions> {
+  if (typeof restrictions !== 'object' || restrictions === null || Array.isArray(restrictions)) {
+    throw new ControlError(400, 'restrictions must be an object of boolean flags');
+  }
+  for (const [name, value] of Object.entries(restrictions)) {
+    if (!(name in DEFAULT_API_RESTRICTIONS)) throw new ControlError(400, `unknown restriction ${name}`);
+    if (typeof value !== 'boolean') throw new ControlError(400, `restriction ${name} must be true or false`);
   }
 }
 

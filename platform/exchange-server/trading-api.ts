@@ -175,6 +175,12 @@ export const tradingRoutes: Record<string, TradingHandler> = {
     return (fromId !== undefined ? trades.slice(0, limit) : trades.slice(-limit)).map(tradeJson);
   },
 
+  // Binance "Get API Key Permission": what the calling key may do (set per key by the control API).
+  'GET /sapi/v1/account/apiRestrictions': (venue, _params, { apiKey }) => ({
+    ...venue.apiRestrictions(apiKey),
+    createTime: venue.now(),
+  }),
+
   'GET /api/v3/account': (venue, params, { apiKey }) => {
     const omitZero = params.string('omitZeroBalances') === 'true';
     const fees = venue.engine.fees;

@@ -28,6 +28,37 @@ export interface VenueOptions extends MatchingEngineOptions {
   strictApiKeys?: boolean;
 }
 
+/**
+ * What an API key may do, as Binance's `GET /sapi/v1/account/apiRestrictions` reports it.
+ * Keys read and trade spot by default and cannot withdraw; tests set other flags through
+ * `POST /__control/accounts { apiKey, restrictions }`.
+ */
+export interface ApiRestrictions {
+  ipRestrict: boolean;
+  enableReading: boolean;
+  enableSpotAndMarginTrading: boolean;
+  enableWithdrawals: boolean;
+  enableInternalTransfer: boolean;
+  enableMargin: boolean;
+  enableFutures: boolean;
+  permitsUniversalTransfer: boolean;
+  enableVanillaOptions: boolean;
+  enablePortfolioMarginTrading: boolean;
+}
+
+export const DEFAULT_API_RESTRICTIONS: ApiRestrictions = {
+  ipRestrict: false,
+  enableReading: true,
+  enableSpotAndMarginTrading: true,
+  enableWithdrawals: false,
+  enableInternalTransfer: false,
+  enableMargin: false,
+  enableFutures: false,
+  permitsUniversalTransfer: false,
+  enableVanillaOptions: false,
+  enablePortfolioMarginTrading: false,
+};
+
 export interface StepResult {
   symbol: string;
   openTime: number;
@@ -41,6 +72,7 @@ export class Venue {
   readonly keys: ApiKeys;
   private readonly feeds = new Map<string, ReplayFeed>();
   private readonly startingBalances: Record<string, string>;
+  private readonly restrictions = new Map<string, ApiRestrictions>();
 
   constructor(options: VenueOptions) {
     if (options.feeds.length === 0) throw new Error('the venue needs at least one market feed');
@@ -80,14 +112,29 @@ export class Venue {
     if (!this.engine.hasAccount(apiKey)) this.engine.openAccount(apiKey, this.startingBalances);
   }
 
-  /** Registers a key ahead of use: its secret (so signatures are verified) and optionally its balances. */
+  /**
+   * Registers a key ahead of use: its secret (so signatures are verified) and optionally its
+   * balances and API restrictions.
+   */
   registerAccount(
     apiKey: string,
-    options: { secret?: string; balances?: Record<string, DecimalLike> } = {},
+    options: {
+      secret?: string;
+      balances?: Record<string, DecimalLike>;
+      restrictions?: Partial<ApiRestrictions>;
+    } = {},
   ): void {
     this.keys.register(apiKey, options.secret);
+    if (options.restrictions) {
+      this.restrictions.set(apiKey, { ...this.apiRestrictions(apiKey), ...options.restrictions });
+    }
     if (options.balances) this.engine.openAccount(apiKey, options.balances);
     else this.ensureAccount(apiKey);
+  }
+
+  /** The key's restrictions (the defaults unless registered otherwise). */
+  apiRestrictions(apiKey: string): ApiRestrictions {
+    return this.restrictions.get(apiKey) ?? DEFAULT_API_RESTRICTIONS;
   }
 
   /** Advances every feed (or one) by `count` candles, matching resting orders on each. */
