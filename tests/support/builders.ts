@@ -146,7 +146,8 @@ export async function openPosition(db: SqlQueryable, owner: string, accountId: n
  * owner sees each of them, so a table added later without a builder here fails loudly.
  */
 export async function seedEveryTable(db: SqlQueryable, owner: string): Promise<void> {
-  const accountId = await liveAccount(db, owner);
+  const accountId = await paperAccount(db, owner);
+  await db.query('select public.fund_paper_account($1::bigint)', [accountId]);
   const traderId = await trader(db, owner, accountId);
   const signalId = await signal(db, owner, traderId);
   await db.query(
