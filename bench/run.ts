@@ -3,9 +3,10 @@
  * JSON object per line. Real-PostgreSQL benchmarks share one throwaway cluster.
  */
 import { startThrowawayCluster } from '../platform/db/pg-cluster.ts';
+import { benchExchange } from './exchange.ts';
 import { benchQueue } from './queue.ts';
 
-const BENCHMARKS = { queue: benchQueue } as const;
+const BENCHMARKS = { queue: benchQueue, exchange: benchExchange } as const;
 type Name = keyof typeof BENCHMARKS;
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
