@@ -32,8 +32,14 @@ as $$
     end
 $$;
 
--- Rolls minute-class candles up into 1h candles for every complete hour before `up_to`,
--- using the finest timeframe available per market. Idempotent: re-running rewrites the same rows.
+-- Rolls minute-class candles up into 1h candles for every hour that ended before `up_to`, using
+-- the finest minute-class timeframe present in that hour (1m ingested lately, 5m before: each
+-- hour still rolls up). Prices come from traded bars only (volume > 0; all bars when the hour
+-- had no trade), volume is the sum of all: bars without trades repeat the previous close, and an
+-- exchange builds its coarser candles from trades. On ../shared/data XRP_ETH-1m this rule
+-- reproduces the exchange's own XRP_ETH-5m candles in all 706 traded buckets; counting the filler
+-- bars gets 183 wrong (tests/db/market-data/roll-up-and-retention.test.ts). It equals the
+-- TypeScript rollUp(…, '1m', '1h', { emptyBars: 'ignore', incomplete: 'keep' }). Idempotent.
 create or replace function public.roll_up_candles(up_to timestamptz default now())
 returns integer
 language plpgsql security definer set search_path = ''
@@ -41,24 +47,31 @@ as $$
 declare
   written integer;
 begin
-  with finest as (
-    select c.exchange, c.symbol, min(internal.timeframe_interval(c.timeframe)) as step
+  with source as (
+    select c.*, pg_catalog.date_trunc('hour', c.ts) as bucket,
+           internal.timeframe_interval(c.timeframe) as step
       from public.candles c
      where internal.timeframe_interval(c.timeframe) >= interval '1 minute'
        and internal.timeframe_interval(c.timeframe) < interval '1 hour'
-     group by c.exchange, c.symbol
-  ), source as (
-    select c.*, pg_catalog.date_trunc('hour', c.ts) as bucket
-      from public.candles c
-      join finest f on f.exchange = c.exchange and f.symbol = c.symbol
-                   and internal.timeframe_interval(c.timeframe) = f.step
-     where c.ts < pg_catalog.date_trunc('hour', up_to)
+       and c.ts < pg_catalog.date_trunc('hour', up_to)
+  ), finest as (
+    select s.exchange, s.symbol, s.bucket, min(s.step) as step
+      from source s
+     group by s.exchange, s.symbol, s.bucket
   ), hours as (
-    select exchange, symbol, bucket,
-           (array_agg(open order by ts))[1] as open, max(high) as high, min(low) as low,
-           (array_agg(close order by ts desc))[1] as close, sum(volume) as volume
-      from source
-     group by exchange, symbol, bucket
+    -- Prices from traded bars only (volume > 0), unless the hour had no trade at all.
+    select s.exchange, s.symbol, s.bucket,
+           coalesce((array_agg(s.open order by s.ts) filter (where s.volume > 0))[1],
+                    (array_agg(s.open order by s.ts))[1]) as open,
+           coalesce(max(s.high) filter (where s.volume > 0), max(s.high)) as high,
+           coalesce(min(s.low) filter (where s.volume > 0), min(s.low)) as low,
+           coalesce((array_agg(s.close order by s.ts desc) filter (where s.volume > 0))[1],
+                    (array_agg(s.close order by s.ts desc))[1]) as close,
+           sum(s.volume) as volume
+      from source s
+      join finest f on f.exchange = s.exchange and f.symbol = s.symbol and f.bucket = s.bucket
+                   and f.step = s.step
+     group by s.exchange, s.symbol, s.bucket
   )
   insert into public.candles (exchange, symbol, timeframe, ts, open, high, low, close, volume)
   select exchange, symbol, '1h', bucket, open, high, low, close, volume from hours
@@ -70,9 +83,11 @@ begin
 end
 $$;
 comment on function public.roll_up_candles(timestamptz) is
-  'Aggregates minute-class candles into 1h candles for complete hours before up_to (idempotent).';
+  'Aggregates minute-class candles into 1h candles for hours ended before up_to: finest timeframe per hour, prices from traded bars, idempotent.';
 
--- Deletes candles past their retention. Returns how many rows went, per class.
+-- Deletes candles past their retention. Returns how many rows went, per class. Minute-class
+-- candles go by whole hours: a half-pruned hour would be rolled up again from its remaining
+-- minutes and overwrite a correct 1h candle.
 create or replace function public.prune_candles(now_at timestamptz default now())
 returns jsonb
 language plpgsql security definer set search_path = ''
@@ -87,7 +102,8 @@ begin
   get diagnostics raw_deleted = row_count;
   delete from public.candles
    where internal.timeframe_interval(timeframe) >= interval '1 minute'
-     and internal.timeframe_interval(timeframe) < interval '1 hour' and ts < now_at - interval '30 days';
+     and internal.timeframe_interval(timeframe) < interval '1 hour'
+     and ts < pg_catalog.date_trunc('hour', now_at - interval '30 days');
   get diagnostics minute_deleted = row_count;
   delete from public.candles
    where internal.timeframe_interval(timeframe) >= interval '1 hour' and ts < now_at - interval '1 year';
@@ -96,7 +112,7 @@ begin
 end
 $$;
 comment on function public.prune_candles(timestamptz) is
-  'Retention: raw (sub-minute) 7 days, minute-class 30 days, hour-class and coarser 1 year.';
+  'Retention: raw (sub-minute) 7 days, minute-class 30 days (whole hours), hour-class and coarser 1 year.';
 
 -- The scheduled job: roll up first, then prune, so nothing ages out before it is rolled up.
 create or replace function public.maintain_candles(now_at timestamptz default now())
