@@ -5,29 +5,15 @@
  * order) and the minimum notional Binance uses for its quote asset.
  */
 
+import {
+  derivedMarketSpec,
+  type MarketFilters,
+  minNotionalFor,
+} from '../../shared/exchange/matching/market-grid.ts';
 import type { MarketSpec } from '../../shared/exchange/matching/types.ts';
-import { type DecimalLike, dec } from '../../shared/money/decimal.ts';
+import type { DecimalLike } from '../../shared/money/decimal.ts';
 
-export interface MarketFilters {
-  tickSize?: DecimalLike;
-  stepSize?: DecimalLike;
-  minQty?: DecimalLike;
-  maxQty?: DecimalLike;
-  minPrice?: DecimalLike;
-  maxPrice?: DecimalLike;
-  minNotional?: DecimalLike;
-}
-
-const STABLE_QUOTES = new Set(['USDT', 'USDC', 'FDUSD', 'TUSD', 'BUSD', 'DAI', 'USD', 'EUR']);
-
-/** Binance's minimum order value per quote asset (NOTIONAL filter). */
-export function minNotionalFor(quote: string): string {
-  if (STABLE_QUOTES.has(quote)) return '5';
-  if (quote === 'BTC') return '0.0001';
-  if (quote === 'ETH') return '0.001';
-  if (quote === 'BNB') return '0.01';
-  return '1';
-}
+export { type MarketFilters, minNotionalFor };
 
 /** Real Binance filters for pairs a test is likely to use, so numbers look familiar. */
 const KNOWN: Record<string, MarketFilters> = {
@@ -64,11 +50,6 @@ const KNOWN: Record<string, MarketFilters> = {
   XRPUSDT: { tickSize: '0.0001', stepSize: '0.1', maxQty: '9222449', minPrice: '0.0001', maxPrice: '1000' },
 };
 
-function powerOfTen(exponent: number): string {
-  const clamped = Math.max(-8, Math.min(8, exponent));
-  return dec(10).pow(clamped).toFixed();
-}
-
 /**
  * The filters of `base`/`quote`, given a typical price. Explicit `filters` win over Binance's
  * known values, which win over the derived grid.
@@ -80,24 +61,5 @@ export function marketSpec(
   filters: MarketFilters = {},
 ): MarketSpec {
   const symbol = base + quote;
-  const price = Number(dec(typicalPrice).toString());
-  const magnitude = Math.floor(Math.log10(price > 0 ? price : 1));
-  const minNotional = filters.minNotional ?? minNotionalFor(quote);
-  const derivedTick = powerOfTen(magnitude - 5);
-  const derivedStep = powerOfTen(Math.min(0, Math.floor(Math.log10(Number(minNotional) / (price || 1))) - 1));
-  const merged = { ...KNOWN[symbol], ...filters };
-  const tickSize = dec(merged.tickSize ?? derivedTick);
-  const stepSize = dec(merged.stepSize ?? derivedStep);
-  return {
-    symbol,
-    base,
-    quote,
-    tickSize,
-    minPrice: dec(merged.minPrice ?? tickSize),
-    maxPrice: dec(merged.maxPrice ?? powerOfTen(magnitude + 4)),
-    stepSize,
-    minQty: dec(merged.minQty ?? stepSize),
-    maxQty: dec(merged.maxQty ?? '9000000'),
-    minNotional: dec(minNotional),
-  };
+  return derivedMarketSpec({ symbol, base, quote }, typicalPrice, { ...KNOWN[symbol], ...filters });
 }
