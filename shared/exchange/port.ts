@@ -6,6 +6,7 @@
  * milliseconds since the epoch, UTC. Every order carries the caller's client order id,
  * which is what makes placement exactly-once (shared/exchange/client-order-id.ts).
  */
+import type { Candle } from '../market-data/candle.ts';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType =
@@ -41,14 +42,8 @@ export interface Ticker {
   timestamp: number;
 }
 
-export interface OhlcvCandle {
-  ts: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}
+/** A candle as exchanges return it: the same shape the system stores (shared/market-data/candle.ts). */
+export type OhlcvCandle = Candle;
 
 export interface OrderRequest {
   clientOrderId: string;

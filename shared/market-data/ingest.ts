@@ -226,14 +226,7 @@ function alignUp(ts: number, timeframe: string): number {
   return start === ts ? ts : start + timeframeToMs(timeframe);
 }
 
-function toCandle(row: {
-  ts: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}): Candle {
+function toCandle(row: Candle): Candle {
   return {
     ts: row.ts,
     open: toDecimalString(row.open),
