@@ -89,6 +89,12 @@ export interface PlacementOptions {
   actor?: string;
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * Runs inside the transaction that writes the pending row, before the insert (and only when no
+   * row exists yet for the intent). Throwing aborts that transaction, so nothing is written or
+   * sent: the risk engine's in-transaction re-check (shared/risk entryRiskGuard) hooks in here.
+   */
+  beforeInsert?: (tx: SqlQueryable, intent: OrderIntent) => Promise<void>;
 }
 
 const DEFAULT_RESEND: BackoffPolicy = { attempts: 3, baseMs: 500, maxMs: 5_000 };
@@ -232,6 +238,7 @@ class Placement {
   private readonly actor: string;
   private readonly sleep: Sleep;
   private readonly random: () => number;
+  private readonly beforeInsert: PlacementOptions['beforeInsert'];
 
   constructor(
     private readonly db: SqlClient,
@@ -244,6 +251,7 @@ class Placement {
     this.actor = options.actor ?? 'worker:placement';
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
+    this.beforeInsert = options.beforeInsert;
   }
 
   async findRow(clientOrderId: string): Promise<OrderRow | undefined> {
@@ -262,6 +270,7 @@ class Placement {
   ): Promise<OrderRow | undefined> {
     return this.db.transaction(async (tx) => {
       await this.setActor(tx);
+      if (this.beforeInsert) await this.beforeInsert(tx, intent);
       const rows = await tx.query<OrderRow>(
         `insert into public.orders (owner, account_id, client_order_id, symbol, side, type, amount, price, stop_price,
                                     reduce_only, status, submitted_at)

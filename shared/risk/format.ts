@@ -1,0 +1,10 @@
+/** How numbers appear in risk reasons: exact decimals, cut to 8 places so a sentence stays readable. */
+import { type DecimalLike, dec } from '../money/decimal.ts';
+
+export function show(value: DecimalLike): string {
+  return dec(value).toDecimalPlaces(8).toFixed();
+}
+
+export function showTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
