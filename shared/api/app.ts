@@ -11,6 +11,7 @@ import { MasterKeyring } from '../vault/index.ts';
 import { type ApiLog, errorResponder, notFound } from './errors.ts';
 import { exchangeAccountRoutes } from './exchange-accounts/routes.ts';
 import { requireUser, type UserVariables } from './require-user.ts';
+import { tradingRoutes } from './trading/routes.ts';
 
 export interface ApiDeps {
   db: SqlClient;
@@ -63,5 +64,9 @@ export function createApiApp(deps: ApiDeps) {
       deps.exchangeIds ?? CCXT_EXCHANGE_IDS,
     ),
   );
+  for (const [prefix, routes] of tradingRoutes({ db: deps.db })) {
+    app.use(`${prefix}/*`, requireUser(deps.verifyToken));
+    app.route(prefix, routes);
+  }
   return app;
 }

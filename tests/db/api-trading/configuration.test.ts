@@ -1,0 +1,150 @@
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { describeOnEachBackend } from '../../support/databases.ts';
+import { type Call, signedInUser, type Trader, type TradingApi, tradingApi } from './support.ts';
+
+describeOnEachBackend('traders and trading configuration API', (database) => {
+  let api: TradingApi;
+  let call: Call;
+  let alice: Trader;
+  let traderId: number;
+
+  beforeAll(async () => {
+    api = await tradingApi(database().db);
+    call = api.call;
+    alice = await signedInUser(database().db);
+  });
+  afterEach(() => expect(api.logLines).toEqual([]));
+
+  it('creates a trader with the table defaults, intervals in seconds and money as decimal strings', async () => {
+    const answer = await call('POST', '/traders', {
+      token: alice.token,
+      body: {
+        name: 'Breakouts',
+        account_id: alice.accountId,
+        sizing_rule: 'risk_percent',
+        sizing_value: 1.5,
+        daily_loss_limit: '250',
+        allowed_symbols: ['btc/usdt', 'ETH/USDT', 'BTC/USDT'],
+        signal_ttl_seconds: 3600,
+      },
+    });
+    expect(answer.status).toBe(201);
+    traderId = answer.body.trader.id;
+    expect(answer.body.trader).toMatchObject({
+      name: 'Breakouts',
+      kind: 'ai',
+      account_id: alice.accountId,
+      sizing_rule: 'risk_percent',
+      sizing_value: '1.5',
+      max_positions: 3,
+      daily_loss_limit: '250',
+      allowed_symbols: ['BTC/USDT', 'ETH/USDT'],
+      auto_execute: true,
+      analysis_interval_seconds: 60,
+      signal_ttl_seconds: 3600,
+      halted: false,
+      halted_until: null,
+      halt_reason: null,
+    });
+  });
+
+  it('changes only the fields a PATCH names', async () => {
+    const answer = await call('PATCH', `/traders/${traderId}`, {
+      token: alice.token,
+      body: { max_positions: 5, daily_loss_limit: null, auto_execute: false },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.trader).toMatchObject({
+      name: 'Breakouts',
+      sizing_value: '1.5',
+      max_positions: 5,
+      daily_loss_limit: null,
+      auto_execute: false,
+    });
+  });
+
+  it('refuses to write the halt fields, naming them', async () => {
+    const answer = await call('PATCH', `/traders/${traderId}`, {
+      token: alice.token,
+      body: { halted_until: null, halt_reason: null },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.fieldErrors).toEqual({
+      halted_until: ['halted_until is set by the risk engine and the emergency stop; it cannot be written'],
+      halt_reason: ['halt_reason is set by the risk engine and the emergency stop; it cannot be written'],
+    });
+  });
+
+  it('answers a second trader with the same name with 409', async () => {
+    const answer = await call('POST', '/traders', { token: alice.token, body: { name: 'Breakouts' } });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toEqual({
+      code: 'name_taken',
+      message: 'a trader named "Breakouts" already exists',
+    });
+  });
+
+  it('answers the trading configuration defaults before any is saved, then what was saved', async () => {
+    const defaults = await call('GET', '/trading-config', { token: alice.token });
+    expect(defaults.body.trading_config).toMatchObject({
+      default_account_id: null,
+      quote_currency: 'USDT',
+      notify_on: ['order_failed', 'position_closed', 'risk'],
+    });
+    const saved = await call('PUT', '/trading-config', {
+      token: alice.token,
+      body: { default_account_id: alice.accountId, quote_currency: 'usdc', telegram_chat_id: '-100123' },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.trading_config).toMatchObject({
+      default_account_id: alice.accountId,
+      quote_currency: 'USDC',
+      telegram_chat_id: '-100123',
+      notify_on: ['order_failed', 'position_closed', 'risk'],
+    });
+    const changed = await call('PUT', '/trading-config', {
+      token: alice.token,
+      body: { telegram_chat_id: null },
+    });
+    expect(changed.body.trading_config).toMatchObject({ quote_currency: 'USDC', telegram_chat_id: null });
+  });
+
+  it('keeps the user’s risk limits and a trader’s overrides apart', async () => {
+    const user = await call('PUT', '/risk-parameters', {
+      token: alice.token,
+      body: { max_open_positions: 4, large_trade_threshold: '5000', per_position_max_loss_pct: 2.5 },
+    });
+    expect(user.status).toBe(200);
+    expect(user.body.risk_parameters).toMatchObject({
+      trader_id: null,
+      max_open_positions: 4,
+      large_trade_threshold: '5000',
+      per_position_max_loss_pct: '2.5',
+      max_slippage_bps: 100,
+    });
+    const override = await call('PUT', `/risk-parameters?trader_id=${traderId}`, {
+      token: alice.token,
+      body: { max_slippage_bps: 25 },
+    });
+    expect(override.body.risk_parameters).toMatchObject({ trader_id: traderId, max_slippage_bps: 25 });
+    const updated = await call('PUT', '/risk-parameters', {
+      token: alice.token,
+      body: { max_open_positions: null },
+    });
+    expect(updated.body.risk_parameters).toMatchObject({
+      max_open_positions: null,
+      large_trade_threshold: '5000',
+    });
+    const read = await call('GET', `/risk-parameters?trader_id=${traderId}`, { token: alice.token });
+    expect(read.body.risk_parameters).toMatchObject({
+      trader_id: traderId,
+      max_slippage_bps: 25,
+      large_trade_threshold: null,
+    });
+    const rows = await database().db.query<{ n: number }>(
+      'select count(*)::int as n from public.risk_parameters where owner = $1',
+      [alice.userId],
+    );
+    expect(rows[0]!.n).toBe(2);
+  });
+});
