@@ -46,7 +46,8 @@ interface TraderRow {
   max_positions: number;
   daily_loss_limit: string | null;
   allowed_symbols: string[];
-  halted_until: Date | null;
+  /** Epoch milliseconds; Infinity for an open-ended halt (halted_until = 'infinity', the emergency stop). */
+  halted_until_ms: number | null;
   halt_reason: string | null;
 }
 
@@ -78,7 +79,8 @@ export async function readEntryState(
   const trader = (
     await q.query<TraderRow>(
       `select id, name, account_id, sizing_rule, sizing_value::text as sizing_value, max_positions,
-              daily_loss_limit::text as daily_loss_limit, allowed_symbols, halted_until, halt_reason
+              daily_loss_limit::text as daily_loss_limit, allowed_symbols, halt_reason,
+              (extract(epoch from halted_until) * 1000)::float8 as halted_until_ms
          from public.traders where id = $1 ${lock ? 'for no key update' : ''}`,
       [head[0].trader_id],
     )
@@ -144,7 +146,7 @@ export async function readEntryState(
       maxPositions: trader.max_positions,
       dailyLossLimit: trader.daily_loss_limit,
       allowedSymbols: trader.allowed_symbols,
-      haltedUntil: trader.halted_until ? trader.halted_until.getTime() : null,
+      haltedUntil: trader.halted_until_ms,
       haltReason: trader.halt_reason,
     },
     account: { id: account.id, status: account.status, maxOrderNotional: account.max_order_notional },

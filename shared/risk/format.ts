@@ -6,5 +6,5 @@ export function show(value: DecimalLike): string {
 }
 
 export function showTime(ms: number): string {
-  return new Date(ms).toISOString();
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : 'further notice';
 }

@@ -60,6 +60,21 @@ describeOnEachBackend('preparing an entry', (database) => {
     });
   });
 
+  it('refuses while the trader is halted without an end (the emergency stop’s infinity halt)', async () => {
+    const { db } = database();
+    const setup = await riskSetup(db);
+    const signalId = await setup.readySignal();
+    await db.query(
+      `update public.traders set halted_until = 'infinity', halt_reason = 'emergency stop' where id = $1`,
+      [setup.traderId],
+    );
+    const plan = await prepareEntry(db, unreachableExchange, signalId, Date.now());
+    expect(plan).toMatchObject({ kind: 'reject' });
+    expect(plan.kind === 'reject' && plan.reasons.join(' ')).toContain(
+      'is halted until further notice (emergency stop)',
+    );
+  });
+
   it('counts an in-position signal and a live entry order against max positions', async () => {
     const { db } = database();
     const setup = await riskSetup(db, { max_positions: 2 });
