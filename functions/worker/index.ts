@@ -1,19 +1,38 @@
 /**
  * worker — drains the durable job queue. Called by pg_net nudges, pg_cron and the local
  * dispatcher with the secret worker key (verify_jwt = false in config.toml), never by users.
+ * The handlers are the pipeline's (shared/pipeline); configuration is read in
+ * shared/pipeline/env.ts. Sync runs once when an instance starts, so a restarted worker
+ * reconciles with the exchanges before anything else.
  */
 import { Hono } from 'hono';
 import { connectPostgres } from '../../shared/db/postgres-client.ts';
 import { HttpError, secretsEqual } from '../../shared/http/errors.ts';
-import { drainJobs, type JobHandler } from '../../shared/worker/drain.ts';
+import { pipelineDepsFromEnv } from '../../shared/pipeline/env.ts';
+import { createHandlers } from '../../shared/pipeline/handlers.ts';
+import { enqueueJob } from '../../shared/queue/queue-client.ts';
+import { drainJobs } from '../../shared/worker/drain.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 const workerKey = Deno.env.get('TRADEFLOW_WORKER_KEY');
 if (!dbUrl || !workerKey) throw new Error('worker: SUPABASE_DB_URL and TRADEFLOW_WORKER_KEY must be set');
 
 const db = connectPostgres(dbUrl, { max: 2, applicationName: 'tradeflow-worker' });
-// Job handlers arrive with the pipeline; the worker only claims kinds it has a handler for.
-const handlers: Record<string, JobHandler> = {};
+const handlers = createHandlers(await pipelineDepsFromEnv(Deno.env.toObject()));
+const drain = () => drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000 });
+
+// Sync on start: enqueued (deduplicated with the cron's sync) and drained with the sync handler only.
+enqueueJob(db, 'sync', {}, 'cron:sync')
+  .then(() =>
+    drainJobs(db, {
+      worker: `start-${crypto.randomUUID()}`,
+      handlers: { sync: handlers.sync },
+      budgetMs: 10_000,
+    }),
+  )
+  .catch((error) =>
+    console.error('worker: start-up sync failed', error instanceof Error ? error.message : error),
+  );
 
 const app = new Hono().basePath('/worker');
 
@@ -32,9 +51,6 @@ app.use('*', async (c, next) => {
 
 app.get('/health', (c) => c.json({ ok: true, handlers: Object.keys(handlers) }));
 
-app.post('/', async (c) => {
-  const report = await drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000 });
-  return c.json(report);
-});
+app.post('/', async (c) => c.json(await drain()));
 
 Deno.serve(app.fetch);

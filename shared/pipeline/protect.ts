@@ -1,0 +1,215 @@
+/**
+ * protect {signal_id, order_id}: once the entry has filled (wholly or in part), a stop-loss and
+ * a take-profit for the amount held, as one OCO group (`signal:<id>`, set by the database when
+ * the order is linked to the signal).
+ *
+ * Native or emulated: a leg is placed on the exchange when the venue supports its order type
+ * natively (MarketInfo.nativeStopLoss / nativeTakeProfit). The port has no OCO order, and on a
+ * spot market every resting sell locks the base it would sell, so two native legs for the same
+ * amount cannot coexist there (the second is refused for insufficient balance). So on spot
+ * (no reduce-only) the stop-loss — the leg that protects capital — is native and the
+ * take-profit is emulated; both are native only where orders do not lock the holding
+ * (reduce-only venues). An emulated leg is an orders row with `emulated = true` that is never
+ * sent: `triggerEmulatedOrders` (emulated-orders.ts) fires a market exit when the last price
+ * crosses it. A native leg the venue refuses (e.g. a stop that would trigger at once) is
+ * emulated instead, and an alert says so.
+ *
+ * The amount is what the entry's fills left in the account: filled amount minus fees paid in
+ * the base asset (fees in quote leave the amount whole), truncated to the amount step.
+ *
+ * Idempotent: a leg whose live order already covers that amount is left alone (one pending
+ * after a crash is resumed by its client order id); a leg covering less (more of the entry
+ * filled since) is cancelled and placed again as a new attempt for the whole amount. Nothing
+ * is placed once any exit has started to fill, or while an exit order is working.
+ */
+import type { SqlClient } from '../db/sql.ts';
+import { clientOrderIdFor } from '../exchange/client-order-id.ts';
+import { type OrderIntent, placeOrder } from '../exchange/placement.ts';
+import type { Exchange, MarketInfo } from '../exchange/port.ts';
+import { type Dec, dec, roundAmountToStep, roundPriceToTick, toDecimalString } from '../money/decimal.ts';
+import { raiseAlert } from './alerts.ts';
+import type { Pipeline } from './deps.ts';
+import { cancelOrderRow, isLive, nextAttempt, type OrderRow, signalOrders } from './orders.ts';
+import { actAs, loadSignal, type SignalRow } from './signals.ts';
+
+const ACTOR = 'worker:protect';
+
+type ProtectiveLeg = 'stop_loss' | 'take_profit';
+
+export interface ProtectReport {
+  amount: string | null;
+  legs: { leg: ProtectiveLeg; orderId: number; emulated: boolean; action: 'kept' | 'placed' | 'resumed' }[];
+  skipped?: string;
+}
+
+export async function protectSignal(
+  pipeline: Pipeline,
+  db: SqlClient,
+  signalId: number,
+): Promise<ProtectReport> {
+  const signal = await loadSignal(db, signalId);
+  const report: ProtectReport = { amount: null, legs: [] };
+  if (
+    !signal ||
+    (signal.status !== 'ready' && signal.status !== 'in_position') ||
+    signal.account_id === null
+  ) {
+    return { ...report, skipped: `signal is ${signal?.status ?? 'missing'}` };
+  }
+  let rows = await signalOrders(db, signalId);
+  const exits = rows.filter((row) => row.leg !== 'entry');
+  if (exits.some((row) => dec(row.filled_amount).gt(0))) return { ...report, skipped: 'an exit has filled' };
+  if (rows.some((row) => row.leg === 'exit' && isLive(row)))
+    return { ...report, skipped: 'an exit is working' };
+
+  const exchange = await pipeline.exchangeFor(db, signal.account_id);
+  const market = await exchange.market(signal.symbol);
+  const amount = closableAmount(rows, market);
+  if (amount.lte(0)) return { ...report, skipped: 'nothing filled yet' };
+  report.amount = toDecimalString(amount);
+
+  for (const leg of ['stop_loss', 'take_profit'] as const) {
+    const level = leg === 'stop_loss' ? signal.stop_loss : signal.take_profit;
+    if (level === null) continue;
+    const native = leg === 'stop_loss' ? market.nativeStopLoss : market.nativeTakeProfit && market.reduceOnly;
+    const result = await protectLeg(pipeline, db, exchange, market, signal, rows, leg, level, amount, native);
+    if (result) report.legs.push(result);
+    rows = await signalOrders(db, signalId);
+  }
+  return report;
+}
+
+/** Entry fills minus the fees taken from them in the base asset, truncated to the amount step. */
+export function closableAmount(rows: readonly OrderRow[], market: MarketInfo): Dec {
+  let held = dec(0);
+  for (const row of rows) {
+    if (row.leg !== 'entry') continue;
+    held = held.plus(row.filled_amount);
+    if (row.fee_currency === market.base) held = held.minus(row.fee_cost);
+  }
+  return held.gt(0) ? roundAmountToStep(held, market.amountStep) : dec(0);
+}
+
+async function protectLeg(
+  pipeline: Pipeline,
+  db: SqlClient,
+  exchange: Exchange,
+  market: MarketInfo,
+  signal: SignalRow,
+  rows: readonly OrderRow[],
+  leg: ProtectiveLeg,
+  level: string,
+  amount: Dec,
+  native: boolean,
+): Promise<ProtectReport['legs'][number] | null> {
+  const live = rows.filter((row) => row.leg === leg && isLive(row));
+  const covering = live.find((row) => dec(row.amount).eq(amount));
+  if (covering) {
+    if (!covering.emulated && (covering.status === 'pending' || covering.status === 'unknown')) {
+      // A crashed run wrote the row: finish that placement by its client order id.
+      const placed = await placeOrder(
+        db,
+        exchange,
+        intentFor(signal, market, leg, covering.attempt!, amount, level),
+        {
+          ...pipeline.placement,
+          actor: ACTOR,
+        },
+      );
+      return { leg, orderId: placed.orderId, emulated: false, action: 'resumed' };
+    }
+    return { leg, orderId: covering.id, emulated: covering.emulated, action: 'kept' };
+  }
+  for (const row of live) {
+    const status = await cancelOrderRow(db, exchange, row, `replaced: the position grew to ${amount}`, ACTOR);
+    if (status === 'filled' || status === 'partially_filled') return null; // the exit is under way
+  }
+  const attempt = nextAttempt(rows, leg);
+  const intent = intentFor(signal, market, leg, attempt, amount, level);
+  if (native) {
+    const placed = await placeOrder(db, exchange, intent, { ...pipeline.placement, actor: ACTOR });
+    if (placed.status !== 'rejected' && placed.status !== 'failed') {
+      return { leg, orderId: placed.orderId, emulated: false, action: 'placed' };
+    }
+    await raiseAlert(db, {
+      owner: signal.owner,
+      traderId: signal.trader_id,
+      severity: 'warning',
+      kind: 'protection_emulated',
+      subject: `order:${placed.orderId}`,
+      message: `The exchange refused the ${leg.replace('_', '-')} of signal ${signal.id} (${placed.reason ?? placed.status}); the worker watches it instead.`,
+      context: { signal_id: signal.id, order_id: placed.orderId },
+    });
+    const orderId = await writeEmulated(db, { ...intent, attempt: attempt + 1 });
+    return { leg, orderId, emulated: true, action: 'placed' };
+  }
+  const orderId = await writeEmulated(db, intent);
+  return { leg, orderId, emulated: true, action: 'placed' };
+}
+
+function intentFor(
+  signal: SignalRow,
+  market: MarketInfo,
+  leg: ProtectiveLeg,
+  attempt: number,
+  amount: Dec,
+  level: string,
+): OrderIntent {
+  return {
+    intentId: signal.id,
+    leg,
+    attempt,
+    owner: signal.owner,
+    accountId: signal.account_id!,
+    signalId: signal.id,
+    symbol: signal.symbol,
+    side: signal.side === 'long' ? 'sell' : 'buy',
+    type: leg,
+    amount: toDecimalString(amount),
+    stopPrice: toDecimalString(roundPriceToTick(level, market.priceTick)),
+    ...(market.reduceOnly ? { reduceOnly: true } : {}),
+  };
+}
+
+/**
+ * An emulated leg: an `open` orders row that is never sent, with its deterministic client order
+ * id (so a re-run writes it once) and its signal link, in one transaction.
+ */
+export async function writeEmulated(db: SqlClient, intent: OrderIntent): Promise<number> {
+  const clientOrderId = clientOrderIdFor({
+    intentId: intent.intentId,
+    leg: intent.leg,
+    attempt: intent.attempt,
+  });
+  return db.transaction(async (tx) => {
+    await actAs(tx, ACTOR, { emulated: true });
+    const inserted = await tx.query<{ id: number }>(
+      `insert into public.orders (owner, account_id, client_order_id, symbol, side, type, amount, stop_price,
+                                  reduce_only, emulated, status, status_reason)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, 'open', 'emulated: watched by the worker, never sent')
+       on conflict (client_order_id) do nothing
+       returning id`,
+      [
+        intent.owner,
+        intent.accountId,
+        clientOrderId,
+        intent.symbol,
+        intent.side,
+        intent.type,
+        intent.amount,
+        intent.stopPrice ?? null,
+        intent.reduceOnly ?? false,
+      ],
+    );
+    if (inserted[0] && intent.signalId !== undefined) {
+      await tx.query(
+        `insert into public.signal_orders (owner, signal_id, order_id, leg, attempt) values ($1, $2, $3, $4, $5)`,
+        [intent.owner, intent.signalId, inserted[0].id, intent.leg, intent.attempt],
+      );
+    }
+    const [row] = await tx.query<{ id: number }>('select id from public.orders where client_order_id = $1', [
+      clientOrderId,
+    ]);
+    return row!.id;
+  });
+}
