@@ -164,7 +164,9 @@ comment on function public.release_kill_switch() is
 
 -- The user's go-ahead for an entry the risk engine held back as a large trade: the signal
 -- waits in `ready` with requires_confirmation until this sets confirmed_at, then execute runs
--- again (same dedupe key as the workflow trigger, so never two execute jobs at once).
+-- again. Its own dedupe key: an execute job that is still running may already have decided to
+-- wait, and sharing its key would swallow the confirmation. Two execute runs at once are safe
+-- (placement is exactly-once by client order id; the risk guard locks the trader).
 -- Confirming again is harmless: confirmed_at keeps its first value.
 create or replace function public.confirm_large_trade(signal_id bigint) returns jsonb
 language plpgsql security definer set search_path = ''
@@ -196,14 +198,14 @@ begin
    where s.id = target.id
   returning s.confirmed_at into target.confirmed_at;
   job_id := queue.enqueue('execute', pg_catalog.jsonb_build_object('signal_id', target.id),
-                          'signal:' || target.id || ':execute');
+                          'signal:' || target.id || ':execute:confirmed');
 
   return pg_catalog.jsonb_build_object('signal_id', target.id, 'confirmed_at', target.confirmed_at,
                                        'job_id', job_id);
 end
 $$;
 comment on function public.confirm_large_trade(bigint) is
-  'Confirms a large trade for the calling user''s own signal in ready with requires_confirmation: sets confirmed_at (once) and enqueues execute with dedupe key signal:<id>:execute.';
+  'Confirms a large trade for the calling user''s own signal in ready with requires_confirmation: sets confirmed_at (once) and enqueues execute with dedupe key signal:<id>:execute:confirmed.';
 
 -- Functions in public are executable by PUBLIC (and, on this platform, anon and service_role
 -- through default privileges): only signed-in users may call these.

@@ -180,13 +180,38 @@ describeOnEachBackend('signals API', (database) => {
     expect(answer.body.signal.confirmed_at).not.toBeNull();
     const execute = await jobs(db, 'execute');
     expect(execute).toEqual([
-      { id: answer.body.execute_job_id, payload: { signal_id: id }, dedupe_key: `signal:${id}:execute` },
+      {
+        id: answer.body.execute_job_id,
+        payload: { signal_id: id },
+        dedupe_key: `signal:${id}:execute:confirmed`,
+      },
     ]);
 
     const again = await call('POST', `/signals/${id}/confirm`, { token: alice.token });
     expect(again.status).toBe(200);
     expect(again.body.signal.confirmed_at).toBe(answer.body.signal.confirmed_at);
     expect(await jobs(db, 'execute')).toHaveLength(1);
+  });
+
+  it('is not swallowed by an execute job that is still running when the user confirms', async () => {
+    const db = database().db;
+    const id = await newSignal();
+    await advanceAsSystem(db, id, 'analyzing', 'monitoring', 'ready');
+    await db.query(`delete from queue.jobs where kind = 'execute'`);
+    await db.query(`select queue.enqueue('execute', $1::jsonb, $2)`, [
+      { signal_id: id },
+      `signal:${id}:execute`,
+    ]);
+    await db.query(`select * from queue.claim('worker-deciding', 10, '60 seconds', array['execute'])`);
+    await db.query('update public.signals set requires_confirmation = true where id = $1', [id]);
+
+    const answer = await call('POST', `/signals/${id}/confirm`, { token: alice.token });
+    expect(answer.status).toBe(200);
+    const statuses = await db.query<{ status: string }>(
+      `select status from queue.jobs where kind = 'execute' and payload->>'signal_id' = $1 order by id`,
+      [String(id)],
+    );
+    expect(statuses.map((row) => row.status)).toEqual(['running', 'queued']);
   });
 
   it('refuses to confirm a signal that is not waiting for confirmation, with 409', async () => {
