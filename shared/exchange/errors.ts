@@ -24,6 +24,7 @@
  * - `bug` — not an exchange error at all (a TypeError, a crash stand-in): propagate.
  */
 import ccxt from 'ccxt';
+import { OrderRejected } from './matching/rejections.ts';
 
 export type ErrorClass =
   | 'retryable'
@@ -98,6 +99,13 @@ const REJECTED = [
 
 export function classifyExchangeError(error: unknown): ErrorClass {
   if (error instanceof RequestNotSent) return 'not_sent';
+  // The paper venue answers with the matching engine's typed refusal: a venue's answer, like
+  // the ccxt error a real exchange's answer becomes, never a bug.
+  if (error instanceof OrderRejected) {
+    if (error.reason === 'unknown-order') return 'not_found';
+    if (error.reason === 'duplicate-client-order-id') return 'duplicate';
+    return 'rejected';
+  }
   if (!(error instanceof ccxt.BaseError)) return 'bug';
   if (error instanceof ccxt.NetworkError) return 'retryable';
   if (error instanceof ccxt.OrderNotFound) return 'not_found';

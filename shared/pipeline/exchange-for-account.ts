@@ -3,8 +3,8 @@
  * (a ccxt client carries loaded markets and its own throttle; rebuilding it per job would
  * reload markets on every call).
  *
- * - paper   → PaperExchange on the configured paper venue (its candle feed, fees, slippage),
- *   its refusals seen as the ccxt errors a real venue's would be (paper-errors.ts);
+ * - paper   → PaperExchange on the configured paper venue (its candle feed, fees, slippage);
+ *   its typed refusals are classified like a real venue's answers (shared/exchange/errors.ts);
  * - testnet / live → the account's keys decrypted with the vault (bound to user and account),
  *   a ccxt client through openCcxtExchange, guarded by the account's circuit breaker and
  *   request budget in Postgres.
@@ -24,7 +24,6 @@ import { AccountRequestGuard } from '../exchange/ccxt/request-guard.ts';
 import { PaperExchange, type PaperVenueOptions } from '../exchange/paper/paper-exchange.ts';
 import type { Exchange } from '../exchange/port.ts';
 import { decryptSecret, type MasterKeyring } from '../vault/index.ts';
-import { withCcxtErrors } from './paper-errors.ts';
 
 export interface ExchangeForAccountOptions {
   clock: () => number;
@@ -76,7 +75,7 @@ async function openAccountExchange(
   );
   if (!account) throw new Error(`exchange account ${accountId} does not exist`);
   if (account.mode === 'paper') {
-    return withCcxtErrors(new PaperExchange({ ...options.paperVenue, db, accountId, clock: options.clock }));
+    return new PaperExchange({ ...options.paperVenue, db, accountId, clock: options.clock });
   }
   if (!options.keyring)
     throw new Error(`account ${accountId} is ${account.mode}: the worker needs TRADEFLOW_MASTER_KEY`);

@@ -8,7 +8,6 @@
  */
 import type { SqlClient } from '../db/sql.ts';
 import { classifyExchangeError } from '../exchange/errors.ts';
-import { OrderRejected } from '../exchange/matching/rejections.ts';
 import type { Exchange, ExchangeOrder } from '../exchange/port.ts';
 import { type OrderRow, recordExchangeOrder, type Transitions } from './order-rows.ts';
 
@@ -34,7 +33,7 @@ export async function cancelAndRecord(
     order = await exchange.cancelOrder(row.symbol, ref);
   } catch (error) {
     // A crash stand-in or a bug propagates; a venue's answer ("unknown order") is looked into.
-    if (classifyExchangeError(error) === 'bug' && !(error instanceof OrderRejected)) throw error;
+    if (classifyExchangeError(error) === 'bug') throw error;
     failure = error;
     order = await exchange.fetchOrder(row.symbol, ref);
   }

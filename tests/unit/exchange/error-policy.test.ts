@@ -8,6 +8,7 @@ import {
   RequestBudgetExhausted,
   wasRefusedBeforeProcessing,
 } from '../../../shared/exchange/errors.ts';
+import { OrderRejected } from '../../../shared/exchange/matching/rejections.ts';
 import { backoffDelay, withRetry } from '../../../shared/exchange/retry.ts';
 
 describe('classifying ccxt errors', () => {
@@ -42,6 +43,14 @@ describe('classifying ccxt errors', () => {
     ['a TypeError', new TypeError('x is undefined'), 'bug'],
   ])('%s → %s', (_name, error, kind) => {
     expect(classifyExchangeError(error)).toBe(kind);
+  });
+
+  it('reads the paper venue’s typed refusals as venue answers, never as bugs', () => {
+    expect(classifyExchangeError(new OrderRejected('insufficient-balance', 'no funds'))).toBe('rejected');
+    expect(classifyExchangeError(new OrderRejected('filter', 'lot size', 'LOT_SIZE'))).toBe('rejected');
+    expect(classifyExchangeError(new OrderRejected('unknown-order', 'gone'))).toBe('not_found');
+    expect(classifyExchangeError(new OrderRejected('duplicate-client-order-id', 'dup'))).toBe('duplicate');
+    expect(classifyExchangeError(new Error('a plain error'))).toBe('bug');
   });
 
   it('counts only network trouble and unexplained errors as venue failures for the circuit breaker', () => {
