@@ -3,17 +3,15 @@
  * platform pieces, every migration and the seed applied, reachable over the PostgreSQL wire
  * protocol so that the Deno functions connect to it exactly as to Supabase (SUPABASE_DB_URL).
  *
- * PGlite serves one wire connection at a time (clients use a pool of size 1); in-process
- * callers share the same instance.
+ * PGlite is one Postgres session: platform/db/pglite-multiplexer.ts shares it between
+ * in-process callers and any number of wire connections, one transaction at a time.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import type { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { connectPostgres } from '../../shared/db/postgres-client.ts';
 import type { SqlClient } from '../../shared/db/sql.ts';
 import { repoPath } from '../paths.ts';
 import { type MigrateResult, migrate } from './migrate.ts';
-import { openPglite } from './pglite-client.ts';
+import { openSharedPglite, type SharedPglite } from './pglite-multiplexer.ts';
 
 export const DEFAULT_DATA_DIR = repoPath('.tradeflow', 'pgdata');
 
@@ -23,6 +21,8 @@ export interface PlatformDatabase {
   /** Where other processes (Deno functions) connect. */
   url: string | null;
   migration: MigrateResult;
+  /** The embedded database's multiplexer (LISTEN in-process, more wire endpoints); null on PostgreSQL. */
+  shared: SharedPglite | null;
   close(): Promise<void>;
 }
 
@@ -41,42 +41,40 @@ export async function openPlatformDatabase(options: OpenDatabaseOptions = {}): P
     const db = connectPostgres(options.databaseUrl, { max: 5, applicationName: 'tradeflow-platform' });
     const migration = await migrate(db);
     await applySeed(db);
-    return { kind: 'postgres', db, url: options.databaseUrl, migration, close: () => db.close() };
+    return {
+      kind: 'postgres',
+      db,
+      url: options.databaseUrl,
+      migration,
+      shared: null,
+      close: () => db.close(),
+    };
   }
 
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   if (options.reset && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const { db, pglite } = await openPglite(dataDir);
-  const migration = await migrate(db);
-  await applySeed(db);
-
-  const server = options.wirePort === null ? null : await serveOverWire(pglite, options.wirePort ?? 0);
-  return {
-    kind: 'pglite',
-    db,
-    url: server?.url ?? null,
-    migration,
-    async close() {
-      await server?.stop();
-      await db.close();
-    },
-  };
+  const shared = await openSharedPglite(dataDir);
+  const { db } = shared;
+  try {
+    const migration = await migrate(db);
+    await applySeed(db);
+    const server = options.wirePort === null ? null : await shared.serve(options.wirePort ?? 0);
+    return {
+      kind: 'pglite',
+      db,
+      url: server?.url ?? null,
+      migration,
+      shared,
+      // Closing the shared instance stops its wire endpoints and waits for the session to be idle.
+      close: () => shared.close(),
+    };
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
 }
 
 async function applySeed(db: SqlClient): Promise<void> {
   await db.exec(readFileSync(repoPath('supabase', 'seed.sql'), 'utf8'));
-}
-
-export async function serveOverWire(
-  pglite: PGlite,
-  port: number,
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port, maxConnections: 1 });
-  await server.start();
-  const address = server.getServerConn(); // "127.0.0.1:<port>"
-  return {
-    url: `postgres://postgres:postgres@${address}/postgres`,
-    stop: () => server.stop(),
-  };
 }
