@@ -4,9 +4,10 @@
  */
 import { startThrowawayCluster } from '../platform/db/pg-cluster.ts';
 import { benchExchange } from './exchange.ts';
+import { benchPipeline } from './pipeline.ts';
 import { benchQueue } from './queue.ts';
 
-const BENCHMARKS = { queue: benchQueue, exchange: benchExchange } as const;
+const BENCHMARKS = { queue: benchQueue, exchange: benchExchange, pipeline: benchPipeline } as const;
 type Name = keyof typeof BENCHMARKS;
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
