@@ -67,6 +67,8 @@ export interface Pipeline extends PipelineDeps {
   log: (message: string, details?: Record<string, unknown>) => void;
   /** `public.candles.exchange` holding the prices of an account's venue. */
   priceSourceFor(account: { mode: string; exchange: string }): string;
+  /** What every sync is told: the same in-flight window placement uses. */
+  syncOptions: { inFlightMs?: number };
 }
 
 export function resolvePipeline(deps: PipelineDeps): Pipeline {
@@ -75,6 +77,7 @@ export function resolvePipeline(deps: PipelineDeps): Pipeline {
     ...deps,
     settings: { ...DEFAULT_SETTINGS, ...deps.settings },
     log: deps.log ?? (() => {}),
+    syncOptions: deps.placement?.inFlightMs === undefined ? {} : { inFlightMs: deps.placement.inFlightMs },
     // Paper accounts trade on the configured feed; a testnet or live account's candles are
     // ingested under its exchange id (the market_data job).
     priceSourceFor: (account) => (account.mode === 'paper' ? paperFeed : account.exchange),

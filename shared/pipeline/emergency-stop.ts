@@ -85,7 +85,7 @@ async function stopAccount(
       if (classifyExchangeError(error) === 'bug') throw error;
     }
   }
-  await syncAccount(db, exchange, accountId, now);
+  await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
 
   const positions = await db.query<OpenPosition>(
     `select p.id, p.owner, p.account_id, p.symbol, p.side, p.amount::text as amount,
@@ -100,5 +100,5 @@ async function stopAccount(
     const closed = await closePositionAtMarket(pipeline, db, exchange, position, REASON, ACTOR);
     if (closed.kind === 'placed') report.exits.push(closed.placement.clientOrderId);
   }
-  await syncAccount(db, exchange, accountId, now);
+  await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
 }

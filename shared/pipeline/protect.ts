@@ -26,7 +26,10 @@ import type { SqlClient } from '../db/sql.ts';
 import { clientOrderIdFor } from '../exchange/client-order-id.ts';
 import { type OrderIntent, placeOrder } from '../exchange/placement.ts';
 import type { Exchange, MarketInfo } from '../exchange/port.ts';
-import { type Dec, dec, roundAmountToStep, roundPriceToTick, toDecimalString } from '../money/decimal.ts';
+import { type Dec, dec, roundPriceToTick, toDecimalString } from '../money/decimal.ts';
+import { closableAmount } from '../positions/index.ts';
+import { syncAccount } from '../sync/index.ts';
+import { RetryLater } from '../worker/drain.ts';
 import { raiseAlert } from './alerts.ts';
 import type { Pipeline } from './deps.ts';
 import { cancelOrderRow, isLive, nextAttempt, type OrderRow, signalOrders } from './orders.ts';
@@ -64,8 +67,20 @@ export async function protectSignal(
 
   const exchange = await pipeline.exchangeFor(db, signal.account_id);
   const market = await exchange.market(signal.symbol);
-  const amount = closableAmount(rows, market);
-  if (amount.lte(0)) return { ...report, skipped: 'nothing filled yet' };
+  // Size from the position the entry's fills built, never from the order row: an order
+  // recorded by reconciliation after a crash carries no fee, and a fee taken in the base
+  // asset means less is held than was filled (a stop for the filled amount is refused).
+  await syncAccount(db, exchange, signal.account_id, pipeline.now(), pipeline.syncOptions);
+  rows = await signalOrders(db, signalId);
+  const held = await heldAmount(db, signalId);
+  if (held === null) {
+    if (rows.some((row) => row.leg === 'entry' && dec(row.filled_amount).gt(0))) {
+      throw new RetryLater(`signal ${signalId}: the entry's fills are not in a position yet`, 2);
+    }
+    return { ...report, skipped: 'nothing filled yet' };
+  }
+  const amount = closableAmount(held, market);
+  if (amount.lte(0)) return { ...report, skipped: 'nothing closable is held' };
   report.amount = toDecimalString(amount);
 
   for (const leg of ['stop_loss', 'take_profit'] as const) {
@@ -79,15 +94,15 @@ export async function protectSignal(
   return report;
 }
 
-/** Entry fills minus the fees taken from them in the base asset, truncated to the amount step. */
-export function closableAmount(rows: readonly OrderRow[], market: MarketInfo): Dec {
-  let held = dec(0);
-  for (const row of rows) {
-    if (row.leg !== 'entry') continue;
-    held = held.plus(row.filled_amount);
-    if (row.fee_currency === market.base) held = held.minus(row.fee_cost);
-  }
-  return held.gt(0) ? roundAmountToStep(held, market.amountStep) : dec(0);
+/** What the signal's open position holds (null before its first fill is recorded). */
+async function heldAmount(db: SqlClient, signalId: number): Promise<string | null> {
+  const [row] = await db.query<{ amount: string }>(
+    `select p.amount::text as amount
+       from public.signal_positions sp join public.positions p on p.id = sp.position_id
+      where sp.signal_id = $1 and p.status = 'open'`,
+    [signalId],
+  );
+  return row?.amount ?? null;
 }
 
 async function protectLeg(

@@ -55,7 +55,7 @@ async function syncOneAccount(
   report: SyncAllReport,
 ): Promise<void> {
   const exchange = await pipeline.exchangeFor(db, accountId);
-  await syncAccount(db, exchange, accountId, now);
+  await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
   report.accounts += 1;
   // Emulated legs whose group just filled are cancelled here (the venue never saw them);
   // the signal can then close in the same run instead of the next one.
@@ -63,5 +63,5 @@ async function syncOneAccount(
   const fired = await triggerEmulatedOrders(db, exchange, accountId, now, pipeline);
   report.emulatedFired += fired.length;
   // An exit that went out fills at once on most venues: record it now, not a minute later.
-  if (settled > 0 || fired.length > 0) await syncAccount(db, exchange, accountId, now);
+  if (settled > 0 || fired.length > 0) await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
 }
