@@ -199,38 +199,6 @@ it(`leaves exactly one entry and one stop-loss per signal after ${KILLS} SIGKILL
   expect(signals.map((s) => s.status)).toEqual(signalIds.map(() => 'in_position'));
 
   for (const { id } of signals) {
-      console.log(
-        `SIGNAL ${id}`,
-        JSON.stringify(
-          await db.query(
-            `select o.id, so.leg, so.attempt, o.client_order_id, o.type, o.status, o.filled_amount, o.emulated, o.status_reason
-           from public.signal_orders so join public.orders o on o.id = so.order_id where so.signal_id = $1 order by o.id`,
-            [id],
-          ),
-        ),
-      );
-      console.log(
-        `OEVENTS ${id}`,
-        JSON.stringify(
-          await db.query(
-            `select e.order_id, e.from_status, e.to_status, e.actor, e.reason from public.order_events e
-           join public.signal_orders so on so.order_id = e.order_id where so.signal_id = $1 order by e.id`,
-            [id],
-          ),
-        ),
-      );
-      console.log(
-        `EXCHANGE ${id}`,
-        JSON.stringify(
-          onExchange
-            .filter((o) => parseClientOrderId(o.clientOrderId)?.intent === String(id))
-            .map((o) => ({ cid: o.clientOrderId, type: o.type, status: o.status })),
-        ),
-      );
-    }
-    console.log('ALERTS', JSON.stringify(await db.query('select kind, message from public.alerts')));
-  }
-  for (const { id } of signals) {
     const mine = onExchange.filter((order) => parseClientOrderId(order.clientOrderId)?.intent === String(id));
     const entries = mine.filter((order) => parseClientOrderId(order.clientOrderId)?.leg === 'entry');
     expect({ signal: id, entries: entries.map((o) => o.status) }).toEqual({
