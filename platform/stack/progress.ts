@@ -5,6 +5,7 @@
  */
 import type { SqlClient } from '../../shared/db/sql.ts';
 import { dec } from '../../shared/money/decimal.ts';
+import { SIGNAL_STATUSES } from '../../shared/signals/lifecycle.ts';
 
 export interface SessionSnapshot {
   marketTime: string;
@@ -77,22 +78,11 @@ export async function takeSnapshot(
   };
 }
 
-const SIGNAL_ORDER = [
-  'new',
-  'analyzing',
-  'monitoring',
-  'ready',
-  'in_position',
-  'closed',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-];
+const SIGNAL_ORDER: readonly string[] = SIGNAL_STATUSES;
 
 /** A few lines for the terminal. */
 export function formatSnapshot(snapshot: SessionSnapshot): string[] {
-  const counts = (record: Record<string, number>, order: string[] = []) => {
+  const counts = (record: Record<string, number>, order: readonly string[] = []) => {
     const keys = [
       ...order.filter((k) => k in record),
       ...Object.keys(record)

@@ -11,6 +11,7 @@
  */
 import type { Analyst } from '../../shared/analyst/port.ts';
 import type { SqlClient } from '../../shared/db/sql.ts';
+import { ACTIVE_STATUSES } from '../../shared/signals/lifecycle.ts';
 import type { MarketReplay } from './market-replay.ts';
 
 export interface SignalSourceOptions {
@@ -33,7 +34,7 @@ export interface SignalSource {
   posted(): number;
 }
 
-const ACTIVE = ['new', 'analyzing', 'monitoring', 'ready', 'in_position'];
+const ACTIVE: readonly string[] = ACTIVE_STATUSES;
 
 export function createSignalSource(options: SignalSourceOptions): SignalSource {
   const { db, analyst, replay } = options;

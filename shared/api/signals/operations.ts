@@ -4,6 +4,7 @@
  */
 import { asUser } from '../../db/sql.ts';
 import { HttpError } from '../../http/errors.ts';
+import { CANCELLABLE_STATUSES } from '../../signals/lifecycle.ts';
 import { fieldError, notFound, sqlFunctionError, type TradingDeps } from '../trading/common.ts';
 import { findTrader } from '../trading/traders.ts';
 import {
@@ -20,7 +21,7 @@ import {
 import type { CreateSignalBody, ListSignalsQuery } from './schemas.ts';
 
 /** Statuses from which a user may cancel: anything before a position exists. */
-const CANCELLABLE = new Set(['new', 'analyzing', 'monitoring', 'ready']);
+const CANCELLABLE = new Set<string>(CANCELLABLE_STATUSES);
 
 export async function createSignal(
   deps: TradingDeps,

@@ -5,21 +5,11 @@
  */
 import { z } from 'zod';
 import { dec } from '../../money/decimal.ts';
+import { SIGNAL_STATUSES } from '../../signals/lifecycle.ts';
 import { idField, pageQuery, positiveDecimal } from '../trading/common.ts';
 import { symbolField } from '../trading/traders.ts';
 
-export const SIGNAL_STATUSES = [
-  'new',
-  'analyzing',
-  'monitoring',
-  'ready',
-  'in_position',
-  'closed',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-] as const;
+export { SIGNAL_STATUSES };
 
 const side = z.enum(['long', 'short'], { error: 'must be long or short' });
 
