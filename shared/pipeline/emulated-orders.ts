@@ -117,6 +117,9 @@ async function fire(
   options: Pick<Pipeline, 'placement'>,
 ): Promise<FiredLeg | null> {
   const group = row.signal_id === null ? [] : await signalOrders(db, row.signal_id);
+  // A live exit means a leg of this group already fired (another run may still be sending
+  // it): firing again would cancel that exit mid-flight, or sell twice.
+  if (group.some((order) => order.leg === 'exit' && isLive(order))) return null;
   for (const sibling of group) {
     if (sibling.id === row.id || sibling.leg === 'entry' || !isLive(sibling)) continue;
     const status = await cancelOrderRow(

@@ -159,10 +159,13 @@ export async function cancelOrderRow(
     if (classifyExchangeError(error) === 'bug') throw error;
     const found = await exchange.fetchOrder(row.symbol, { clientOrderId: row.client_order_id });
     if (found) return recordOrder(db, row.id, found, actor);
-    // Not on the exchange at all (it was never placed): nothing to cancel there.
+    // A pending or unknown order that is not on the exchange *yet* may still be on its way
+    // (another run is sending it): only placement and reconciliation, after the in-flight
+    // window, may decide it never got there. Marking it failed here would hide its fill.
+    if (row.status === 'pending' || row.status === 'unknown') return row.status;
+    // Open on our books but unknown to the exchange: nothing left to cancel there.
     await db.transaction(async (tx) => {
       await actAs(tx, actor);
-      await markOrder(tx, row.id, ['pending', 'unknown'], 'failed', `${reason}; not on the exchange`);
       await markOrder(
         tx,
         row.id,
