@@ -14,7 +14,8 @@
  *   trader, so the risk engine never refuses a duplicate exposure. The venue is the paper
  *   exchange (what the demo account trades on).
  *
- * pipeline.signals_per_s (full lifecycle through closed) is not measured yet.
+ * pipeline.signals_per_s (full lifecycle through closed, real PostgreSQL): bench/pipeline-throughput.ts
+ * (`npm run bench -- pipeline-throughput`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,9 +5,15 @@
 import { startThrowawayCluster } from '../platform/db/pg-cluster.ts';
 import { benchExchange } from './exchange.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchPipelineThroughput } from './pipeline-throughput.ts';
 import { benchQueue } from './queue.ts';
 
-const BENCHMARKS = { queue: benchQueue, exchange: benchExchange, pipeline: benchPipeline } as const;
+const BENCHMARKS = {
+  queue: benchQueue,
+  exchange: benchExchange,
+  pipeline: benchPipeline,
+  'pipeline-throughput': benchPipelineThroughput,
+} as const;
 type Name = keyof typeof BENCHMARKS;
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
