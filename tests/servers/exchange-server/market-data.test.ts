@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binanceAgainst } from '../../../platform/exchange-server/ccxt-client.ts';
 import { startExchangeServer } from '../../../platform/exchange-server/server.ts';
+import { sharedOhlcvPath } from '../../support/shared-data.ts';
 import { bar, clientOf, closeExchanges, exchangeWith, flat, MINUTE, T0 } from './support.ts';
 
 afterAll(closeExchanges);
@@ -97,25 +96,21 @@ describe('market data through the real ccxt client', () => {
     }
   });
 
-  const ethBtcFile = fileURLToPath(new URL('../../../../shared/data/ohlcv/ETH_BTC-5m.json', import.meta.url));
-  const haveData = existsSync(ethBtcFile);
-  it.skipIf(!haveData)(
-    `replays a real OHLCV file (${haveData ? 'ETH_BTC-5m.json' : 'SKIPPED: ../shared/data is absent'})`,
-    async () => {
-      const server = await startExchangeServer({ dataFiles: [ethBtcFile] });
-      try {
-        const exchange = binanceAgainst(server.url, { apiKey: 'k', secret: 's' });
-        const markets = await exchange.loadMarkets();
-        expect(markets['ETH/BTC']!.precision).toMatchObject({ price: 0.00001, amount: 0.0001 });
-        const candles = await exchange.fetchOHLCV('ETH/BTC', '5m', undefined, 3);
-        expect(candles).toHaveLength(3);
-        expect(candles[2]![0]! - candles[1]![0]!).toBe(5 * MINUTE);
-        const before = (await exchange.fetchTicker('ETH/BTC')).timestamp!;
-        server.step();
-        expect((await exchange.fetchTicker('ETH/BTC')).timestamp).toBeGreaterThan(before);
-      } finally {
-        await server.close();
-      }
-    },
-  );
+  // Fails with a clear message when ../shared/data is absent, never skips (tests/support/shared-data.ts).
+  it('replays a real OHLCV file (ETH_BTC-5m.json)', async () => {
+    const server = await startExchangeServer({ dataFiles: [sharedOhlcvPath('ETH_BTC-5m.json')] });
+    try {
+      const exchange = binanceAgainst(server.url, { apiKey: 'k', secret: 's' });
+      const markets = await exchange.loadMarkets();
+      expect(markets['ETH/BTC']!.precision).toMatchObject({ price: 0.00001, amount: 0.0001 });
+      const candles = await exchange.fetchOHLCV('ETH/BTC', '5m', undefined, 3);
+      expect(candles).toHaveLength(3);
+      expect(candles[2]![0]! - candles[1]![0]!).toBe(5 * MINUTE);
+      const before = (await exchange.fetchTicker('ETH/BTC')).timestamp!;
+      server.step();
+      expect((await exchange.fetchTicker('ETH/BTC')).timestamp).toBeGreaterThan(before);
+    } finally {
+      await server.close();
+    }
+  });
 });
