@@ -38,6 +38,7 @@ import { upsertCandles } from '../shared/market-data/candle-store.ts';
 import { createExchangeForAccount } from '../shared/pipeline/exchange-for-account.ts';
 import { createHandlers } from '../shared/pipeline/handlers.ts';
 import { drainJobs, type JobHandler } from '../shared/worker/drain.ts';
+import { uptrendCandles } from '../tests/support/markets.ts';
 import { report } from './report.ts';
 
 const ACCOUNTS = Number(process.env.BENCH_PIPELINE_ACCOUNTS ?? 100);
@@ -309,21 +310,9 @@ async function statuses(db: SqlClient): Promise<string> {
   return JSON.stringify({ signals: rows, jobs });
 }
 
-/** The uptrend of tests/db/pipeline: close = 100 + 0.05·i + 0.3·sin(i/2), bars 0–79. */
+/** The uptrend: close = 100 + 0.05·i + 0.3·sin(i/2), bars 0–79 (tests/support/markets.ts). */
 function uptrend(count = 80): Candle[] {
-  const close = (i: number) => 100 + 0.05 * i + 0.3 * Math.sin(i / 2);
-  return Array.from({ length: count }, (_, i) => {
-    const c = close(i);
-    const o = close(i - 1);
-    return {
-      ts: at(i),
-      open: o.toFixed(2),
-      high: (Math.max(o, c) + 0.1).toFixed(2),
-      low: (Math.min(o, c) - 0.1).toFixed(2),
-      close: c.toFixed(2),
-      volume: '10',
-    };
-  });
+  return uptrendCandles(count, at);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -21,6 +21,7 @@ import { createHandlers } from '../../../shared/pipeline/handlers.ts';
 import type { Job } from '../../../shared/queue/queue-client.ts';
 import { paperAccount } from '../../support/builders.ts';
 import { createUser } from '../../support/databases.ts';
+import { uptrendCandles } from '../../support/markets.ts';
 
 export const MINUTE = 60_000;
 export const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 120 * MINUTE;
@@ -63,21 +64,9 @@ export interface SetupOptions {
 
 let feeds = 0;
 
-/** The uptrend: close = 100 + 0.05·i + 0.3·sin(i/2), bars 0–79. */
+/** The uptrend: close = 100 + 0.05·i + 0.3·sin(i/2), bars 0–79 (tests/support/markets.ts). */
 export function uptrend(count = 80): Candle[] {
-  const close = (i: number) => 100 + 0.05 * i + 0.3 * Math.sin(i / 2);
-  return Array.from({ length: count }, (_, i) => {
-    const c = close(i);
-    const o = close(i - 1);
-    return {
-      ts: at(i),
-      open: o.toFixed(2),
-      high: (Math.max(o, c) + 0.1).toFixed(2),
-      low: (Math.min(o, c) - 0.1).toFixed(2),
-      close: c.toFixed(2),
-      volume: '10',
-    };
-  });
+  return uptrendCandles(count, at);
 }
 
 export async function pipelineSetup(db: SqlClient, options: SetupOptions = {}): Promise<PipelineSetup> {
