@@ -67,7 +67,10 @@ export async function executeSignal(
       ['failed', 'cancelled', 'expired'].includes(latest.status) && dec(latest.filled_amount).isZero();
     if (!endedUnfilled) {
       // On the exchange (working, filled, or ended after a partial fill): nothing to place.
-      await syncAccount(db, exchange, signal.account_id, now, pipeline.syncOptions);
+      await syncAccount(db, exchange, signal.account_id, now, {
+        ...pipeline.syncOptions,
+        symbols: [signal.symbol],
+      });
       return 'placed';
     }
     attempt = latest.attempt! + 1;
@@ -137,7 +140,10 @@ async function afterPlacement(
       throw new RetryLater(`entry ${placed.clientOrderId} outcome unknown: ${placed.reason ?? ''}`, wait);
     }
     default:
-      await syncAccount(db, exchange, signal.account_id!, now, pipeline.syncOptions);
+      await syncAccount(db, exchange, signal.account_id!, now, {
+        ...pipeline.syncOptions,
+        symbols: [signal.symbol],
+      });
       return 'placed';
   }
 }

@@ -70,7 +70,10 @@ export async function protectSignal(
   // Size from the position the entry's fills built, never from the order row: an order
   // recorded by reconciliation after a crash carries no fee, and a fee taken in the base
   // asset means less is held than was filled (a stop for the filled amount is refused).
-  await syncAccount(db, exchange, signal.account_id, pipeline.now(), pipeline.syncOptions);
+  await syncAccount(db, exchange, signal.account_id, pipeline.now(), {
+    ...pipeline.syncOptions,
+    symbols: [signal.symbol],
+  });
   rows = await signalOrders(db, signalId);
   const held = await heldAmount(db, signalId);
   if (held === null) {

@@ -33,6 +33,11 @@ export interface SyncOptions {
   inFlightMs?: number;
   /** Mark open positions at the exchange's last price (default true). */
   mark?: boolean;
+  /**
+   * Only these symbols' working orders, fills and marks (default: all). A handler acting on one
+   * signal syncs its own market; the cron sweep syncs everything.
+   */
+  symbols?: readonly string[];
 }
 
 export interface SyncReport {
@@ -96,12 +101,16 @@ export async function syncAccount(
     marked: [],
   };
 
+  const inScope = (symbol: string) => options.symbols === undefined || options.symbols.includes(symbol);
+
   // 3. Working orders.
-  const working = await db.query<OrderRow>(
-    `select ${orderColumns()} from public.orders
-      where account_id = $1 and status in ('open', 'partially_filled') order by id`,
-    [accountId],
-  );
+  const working = (
+    await db.query<OrderRow>(
+      `select ${orderColumns()} from public.orders
+        where account_id = $1 and status in ('open', 'partially_filled') order by id`,
+      [accountId],
+    )
+  ).filter((row) => inScope(row.symbol));
   for (const row of working) {
     const order = await exchange.fetchOrder(row.symbol, { clientOrderId: row.client_order_id });
     if (!order) {
@@ -114,7 +123,7 @@ export async function syncAccount(
   }
 
   // 4. Fills.
-  for (const symbol of await symbolsToSync(db, accountId)) {
+  for (const symbol of (await symbolsToSync(db, accountId)).filter(inScope)) {
     const market = await exchange.market(symbol);
     await syncFills(db, exchange, accountId, market, report);
   }
@@ -131,7 +140,7 @@ export async function syncAccount(
   if (options.mark ?? true) {
     const prices: Record<string, string> = {};
     for (const position of await openPositions(db, accountId)) {
-      prices[position.symbol] ??= (await exchange.ticker(position.symbol)).last;
+      if (inScope(position.symbol)) prices[position.symbol] ??= (await exchange.ticker(position.symbol)).last;
     }
     report.marked = await markToMarket(db, accountId, prices);
   }

@@ -58,6 +58,24 @@ async function runThroughTakeProfit(trade: TradeSetup) {
 }
 
 describeOnEachBackend('sync', (database) => {
+  describe('a sync scoped to symbols', () => {
+    it('leaves other markets for the next full sync, which then records them', async () => {
+      const { db } = database();
+      const trade = await tradeSetup(db);
+      await enterAt30000(trade);
+
+      const elsewhere = await syncAccount(db, trade.exchange, trade.accountId, at(2), {
+        symbols: ['ETH/USDT'],
+      });
+      expect(elsewhere.fillsRecorded).toEqual([]);
+      expect(await positionsOf(db, trade.accountId)).toEqual([]);
+
+      const own = await syncAccount(db, trade.exchange, trade.accountId, at(2), { symbols: ['BTC/USDT'] });
+      expect(own.fillsRecorded).toHaveLength(1);
+      expect(own.signalsInPosition).toEqual([trade.signalId]);
+    });
+  });
+
   describe('an entry fill', () => {
     it('records the fill, opens the position net of the base fee, and puts the signal in position', async () => {
       const { db } = database();
