@@ -14,6 +14,21 @@ export function num(value: Dec): string {
 
 export type OrderResponseType = 'ACK' | 'RESULT' | 'FULL';
 
+/** The fields every order answer carries about the order's state (amounts as Binance strings). */
+function orderState(order: Order): Record<string, unknown> {
+  return {
+    price: num(order.price),
+    origQty: num(order.origQty),
+    executedQty: num(order.executedQty),
+    origQuoteOrderQty: num(order.origQuoteOrderQty),
+    cummulativeQuoteQty: num(order.cummulativeQuoteQty),
+    status: order.status,
+    timeInForce: order.timeInForce,
+    type: order.type,
+    side: order.side,
+  };
+}
+
 /** The answer to POST /api/v3/order. */
 export function newOrderJson(order: Order, responseType: OrderResponseType): Record<string, unknown> {
   const ack = {
@@ -26,15 +41,7 @@ export function newOrderJson(order: Order, responseType: OrderResponseType): Rec
   if (responseType === 'ACK') return ack;
   const result: Record<string, unknown> = {
     ...ack,
-    price: num(order.price),
-    origQty: num(order.origQty),
-    executedQty: num(order.executedQty),
-    origQuoteOrderQty: num(order.origQuoteOrderQty),
-    cummulativeQuoteQty: num(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: order.timeInForce,
-    type: order.type,
-    side: order.side,
+    ...orderState(order),
     ...(order.stopPrice.gt(0) ? { stopPrice: num(order.stopPrice) } : {}),
     workingTime: order.workingTime ?? -1,
     selfTradePreventionMode: 'NONE',
@@ -59,21 +66,13 @@ export function orderJson(order: Order): Record<string, unknown> {
     orderId: order.orderId,
     orderListId: -1,
     clientOrderId: order.clientOrderId,
-    price: num(order.price),
-    origQty: num(order.origQty),
-    executedQty: num(order.executedQty),
-    cummulativeQuoteQty: num(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: order.timeInForce,
-    type: order.type,
-    side: order.side,
+    ...orderState(order),
     stopPrice: num(order.stopPrice),
     icebergQty: num(order.stopPrice.mul(0)),
     time: order.time,
     updateTime: order.updateTime,
     isWorking: order.workingTime !== undefined,
     workingTime: order.workingTime ?? -1,
-    origQuoteOrderQty: num(order.origQuoteOrderQty),
     selfTradePreventionMode: 'NONE',
   };
 }
@@ -94,15 +93,7 @@ export function canceledOrderJson(
     orderListId: -1,
     clientOrderId: cancelClientOrderId,
     transactTime: now,
-    price: num(order.price),
-    origQty: num(order.origQty),
-    executedQty: num(order.executedQty),
-    origQuoteOrderQty: num(order.origQuoteOrderQty),
-    cummulativeQuoteQty: num(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: order.timeInForce,
-    type: order.type,
-    side: order.side,
+    ...orderState(order),
     ...(order.stopPrice.gt(0) ? { stopPrice: num(order.stopPrice) } : {}),
     selfTradePreventionMode: 'NONE',
   };
