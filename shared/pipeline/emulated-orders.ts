@@ -1,6 +1,8 @@
 /**
  * Emulated stop-loss and take-profit orders: rows the venue never sees, watched by the worker.
- * Called by the sync and risk jobs after the account's prices have moved.
+ * Called by the sync and risk jobs after the account's prices have moved. The legs that can no
+ * longer fire (their group filled, their position closed) are SYNC's to cancel
+ * (shared/sync/emulated-legs.ts); firing is the worker's, here.
  *
  * A leg fires when the last price crosses its trigger (sell stop: last ≤ stop; sell
  * take-profit: last ≥ trigger; the reverse for buys). The venue only ever shows the worker
@@ -20,6 +22,7 @@ import type { SqlClient, SqlQueryable } from '../db/sql.ts';
 import { placeOrder } from '../exchange/placement.ts';
 import type { Exchange } from '../exchange/port.ts';
 import { dec } from '../money/decimal.ts';
+import { settleEmulatedLegs } from '../sync/index.ts';
 import type { Pipeline } from './deps.ts';
 import {
   cancelOrderRow,
@@ -52,36 +55,6 @@ export function crossed(row: Pick<OrderRow, 'type' | 'side' | 'stop_price'>, las
   // A sell stop protects a long (fires on the way down); a sell take-profit on the way up.
   if (row.side === 'sell') return stop ? price.lte(trigger) : price.gte(trigger);
   return stop ? price.gte(trigger) : price.lte(trigger);
-}
-
-/**
- * Cancels (in the database: they were never sent) the emulated legs that must not fire any
- * more: a member of their OCO group has taken a fill, or their signal's position is closed, or
- * the signal has left the lifecycle states that hold a position. The venue cannot cancel what
- * it never saw, so the sync job's OCO and orphan sweeps leave these to us. Returns how many.
- */
-export async function settleEmulatedLegs(db: SqlClient, accountId: number): Promise<number> {
-  return db.transaction(async (tx) => {
-    await actAs(tx, ACTOR, { step: 'settle emulated legs' });
-    const rows = await tx.query(
-      `update public.orders o
-          set status = 'cancelled',
-              status_reason = 'emulated leg no longer needed: its OCO group filled or its position is closed'
-        where o.account_id = $1 and o.emulated and o.status = 'open'
-          and (exists (select 1 from public.orders g
-                        where g.oco_group = o.oco_group and g.id <> o.id and g.filled_amount > 0)
-               or exists (select 1 from public.signal_orders so
-                            join public.signals s on s.id = so.signal_id
-                           where so.order_id = o.id
-                             and (s.status not in ('ready', 'in_position')
-                                  or exists (select 1 from public.signal_positions sp
-                                               join public.positions p on p.id = sp.position_id
-                                              where sp.signal_id = s.id and p.status = 'closed'))))
-        returning o.id`,
-      [accountId],
-    );
-    return rows.length;
-  });
 }
 
 export async function triggerEmulatedOrders(

@@ -10,7 +10,7 @@ import type { SqlClient } from '../db/sql.ts';
 import { advancePaperAccounts } from '../exchange/paper/paper-exchange.ts';
 import { syncAccount } from '../sync/index.ts';
 import type { Pipeline } from './deps.ts';
-import { settleEmulatedLegs, triggerEmulatedOrders } from './emulated-orders.ts';
+import { triggerEmulatedOrders } from './emulated-orders.ts';
 
 export interface SyncAllReport {
   accounts: number;
@@ -57,11 +57,8 @@ async function syncOneAccount(
   const exchange = await pipeline.exchangeFor(db, accountId);
   await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
   report.accounts += 1;
-  // Emulated legs whose group just filled are cancelled here (the venue never saw them);
-  // the signal can then close in the same run instead of the next one.
-  const settled = await settleEmulatedLegs(db, accountId);
   const fired = await triggerEmulatedOrders(db, exchange, accountId, now, pipeline);
   report.emulatedFired += fired.length;
   // An exit that went out fills at once on most venues: record it now, not a minute later.
-  if (settled > 0 || fired.length > 0) await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
+  if (fired.length > 0) await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
 }

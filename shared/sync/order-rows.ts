@@ -48,6 +48,8 @@ export interface OrderRow {
   fee_cost: string;
   fee_currency: string | null;
   oco_group: string | null;
+  /** Never sent: a protective leg the worker watches (shared/pipeline/emulated-orders.ts). */
+  emulated: boolean;
 }
 
 /** The OrderRow columns of `public.orders` under `alias`. */
@@ -55,7 +57,7 @@ export function orderColumns(alias = 'orders'): string {
   const a = `${alias}.`;
   return `${a}id, ${a}owner, ${a}client_order_id, ${a}exchange_order_id, ${a}symbol, ${a}side, ${a}status,
     ${a}amount::text as amount, ${a}filled_amount::text as filled_amount, ${a}average_price::text as average_price,
-    ${a}fee_cost::text as fee_cost, ${a}fee_currency, ${a}oco_group`;
+    ${a}fee_cost::text as fee_cost, ${a}fee_currency, ${a}oco_group, ${a}emulated`;
 }
 
 export interface RecordResult {

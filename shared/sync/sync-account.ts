@@ -9,7 +9,9 @@
  *      reported and left alone;
  *   4. fills: per symbol, `myTrades` from the cursor; each new fill recorded and folded into its
  *      position in one transaction (./fills.ts); signal `ready → in_position` on its entry fill;
- *   5. OCO: the live siblings of a group member that took a fill are cancelled;
+ *   5. OCO: the live siblings of a group member that took a fill are cancelled (emulated legs
+ *      in the database alone: the venue never saw them), and emulated legs that can no longer
+ *      fire are cancelled (./emulated-legs.ts);
  *   6. signals whose position is flat: orphan sweep, then `in_position → closed` with P&L;
  *   7. open positions marked at the exchange's last price.
  *
@@ -21,6 +23,7 @@ import { type ReconcileResult, reconcileUnknownOrders } from '../exchange/placem
 import type { Exchange, Fill, MarketInfo } from '../exchange/port.ts';
 import { closeFlatSignals } from './close-signals.ts';
 import { CURSOR_OVERLAP_MS, readCursor, writeCursor } from './cursor.ts';
+import { settleEmulatedLegs } from './emulated-legs.ts';
 import { recordFill } from './fills.ts';
 import { type MarkedPosition, markToMarket } from './mark-to-market.ts';
 import { cancelOcoSiblings } from './oco.ts';
@@ -59,6 +62,8 @@ export interface SyncReport {
   /** Signals with a flat position still waiting for an order of theirs to be settled. */
   signalsWaiting: number[];
   ocoCancelled: string[];
+  /** Ids of emulated legs cancelled because they can no longer fire. */
+  emulatedSettled: number[];
   orphansCancelled: string[];
   marked: MarkedPosition[];
 }
@@ -97,6 +102,7 @@ export async function syncAccount(
     signalsClosed: [],
     signalsWaiting: [],
     ocoCancelled: [],
+    emulatedSettled: [],
     orphansCancelled: [],
     marked: [],
   };
@@ -107,7 +113,7 @@ export async function syncAccount(
   const working = (
     await db.query<OrderRow>(
       `select ${orderColumns()} from public.orders
-        where account_id = $1 and status in ('open', 'partially_filled') order by id`,
+        where account_id = $1 and status in ('open', 'partially_filled') and not emulated order by id`,
       [accountId],
     )
   ).filter((row) => inScope(row.symbol));
@@ -131,6 +137,7 @@ export async function syncAccount(
   // 5–6. OCO groups, then signals whose position is flat.
   const oco = await cancelOcoSiblings(db, exchange, accountId, transitions);
   report.ocoCancelled.push(...oco.cancelled);
+  report.emulatedSettled = await settleEmulatedLegs(db, accountId);
   const closing = await closeFlatSignals(db, exchange, accountId, transitions);
   report.signalsClosed.push(...closing.closed);
   report.orphansCancelled.push(...closing.orphansCancelled);
@@ -181,10 +188,15 @@ async function syncFills(
   )
     .slice()
     .sort(byTime);
+  // The cursor overlap returns fills recorded by an earlier run: skip those with one read
+  // instead of a locked transaction each (recordFill would find them known all the same).
+  const known = await recordedTradeIds(db, accountId, fills);
   let newest: number | null = null;
   let firstUnmatched: number | null = null;
   for (const fill of fills) {
-    const outcome = await recordFill(db, accountId, market, fill);
+    const outcome = known.has(fill.tradeId)
+      ? ({ kind: 'known' } as const)
+      : await recordFill(db, accountId, market, fill);
     if (outcome.kind === 'unmatched') {
       report.fillsUnmatched.push(fill.tradeId);
       firstUnmatched ??= fill.timestamp;
@@ -207,9 +219,20 @@ async function syncFills(
   // (a placement that crashed before recording it): keep asking for it while such a row exists.
   const holdBack = firstUnmatched !== null && (await awaitingExchangeId(db, accountId, market.symbol));
   const since = holdBack && firstUnmatched! < newest ? firstUnmatched! : newest;
+  if (since === cursor) return;
   await syncTransaction(db, { symbol: market.symbol }, (tx) =>
     writeCursor(tx, accountId, market.symbol, since),
   );
+}
+
+async function recordedTradeIds(db: SqlClient, accountId: number, fills: Fill[]): Promise<Set<string>> {
+  if (fills.length === 0) return new Set();
+  const rows = await db.query<{ exchange_trade_id: string }>(
+    `select exchange_trade_id from public.trade_executions
+      where account_id = $1 and exchange_trade_id = any($2::text[])`,
+    [accountId, fills.map((fill) => fill.tradeId)],
+  );
+  return new Set(rows.map((row) => row.exchange_trade_id));
 }
 
 async function awaitingExchangeId(db: SqlClient, accountId: number, symbol: string): Promise<boolean> {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SqlClient } from '../../../shared/db/sql.ts';
 import type { Exchange } from '../../../shared/exchange/port.ts';
+import { writeEmulated } from '../../../shared/pipeline/protect.ts';
 import { syncAccount } from '../../../shared/sync/index.ts';
 import { order } from '../../support/builders.ts';
 import { describeOnEachBackend } from '../../support/databases.ts';
@@ -230,6 +231,83 @@ describeOnEachBackend('sync', (database) => {
       const before = await snapshot(db, trade.accountId);
       await syncAccount(db, trade.exchange, trade.accountId, at(3));
       expect(await snapshot(db, trade.accountId)).toEqual(before);
+    });
+  });
+
+  describe('an emulated take-profit in an OCO group', () => {
+    /** A native stop-loss at 29 000 and an emulated take-profit at 31 000 (never sent), as one group. */
+    async function protectWithEmulatedTakeProfit(db: SqlClient, trade: TradeSetup) {
+      const stop = await trade.place('stop_loss', {
+        side: 'sell',
+        type: 'stop_loss',
+        amount: '0.00999',
+        stopPrice: '29000',
+      });
+      const takeId = await writeEmulated(db, {
+        intentId: trade.signalId,
+        leg: 'take_profit',
+        attempt: 1,
+        owner: trade.owner,
+        accountId: trade.accountId,
+        signalId: trade.signalId,
+        symbol: 'BTC/USDT',
+        side: 'sell',
+        type: 'take_profit',
+        amount: '0.00999',
+        stopPrice: '31000',
+      });
+      await groupAsOco(db, `signal:${trade.signalId}:protect`, stop.orderId, takeId);
+      return { stop, takeId };
+    }
+
+    it('is never looked up on the venue, which has never seen it', async () => {
+      const { db } = database();
+      const trade = await tradeSetup(db);
+      await enterAt30000(trade);
+      await syncAccount(db, trade.exchange, trade.accountId, at(2));
+      const { takeId } = await protectWithEmulatedTakeProfit(db, trade);
+
+      const report = await syncAccount(db, trade.exchange, trade.accountId, at(2));
+
+      expect(report.ordersMissing).toEqual([]);
+      expect(report.emulatedSettled).toEqual([]);
+      expect(await orderOf(db, takeId)).toMatchObject({ status: 'open' });
+    });
+
+    it('is cancelled in the database when the stop-loss fills, and the signal closes in the same run', async () => {
+      const { db } = database();
+      const trade = await tradeSetup(db);
+      await enterAt30000(trade);
+      await syncAccount(db, trade.exchange, trade.accountId, at(2));
+      const { stop, takeId } = await protectWithEmulatedTakeProfit(db, trade);
+      await trade.candle(2, ['30000', '30000', '28900', '28950']);
+
+      const report = await syncAccount(db, trade.exchange, trade.accountId, at(3));
+
+      expect(await orderOf(db, stop.orderId)).toMatchObject({ status: 'filled' });
+      expect(await orderOf(db, takeId)).toMatchObject({
+        status: 'cancelled',
+        status_reason: expect.stringContaining(`oco: ${stop.clientOrderId}`),
+      });
+      expect(report.signalsClosed).toEqual([trade.signalId]);
+      expect(await signalRow(db, trade.signalId)).toMatchObject({ status: 'closed' });
+    });
+
+    it('is cancelled when its signal leaves the lifecycle without a fill of the group', async () => {
+      const { db } = database();
+      const trade = await tradeSetup(db);
+      await enterAt30000(trade);
+      await syncAccount(db, trade.exchange, trade.accountId, at(2));
+      const { takeId } = await protectWithEmulatedTakeProfit(db, trade);
+      // An operator closes the signal by hand (the position is someone else's business now).
+      await db.query(`update public.signals set status = 'closed', status_reason = 'by hand' where id = $1`, [
+        trade.signalId,
+      ]);
+
+      const report = await syncAccount(db, trade.exchange, trade.accountId, at(2));
+
+      expect(report.emulatedSettled).toEqual([takeId]);
+      expect(await orderOf(db, takeId)).toMatchObject({ status: 'cancelled' });
     });
   });
 
