@@ -32,6 +32,11 @@ export interface PipelineSettings {
   rateLimitWarningFraction: number;
   /** How far back the market_data job fills candles (ms). */
   marketDataLookbackMs: number;
+  /**
+   * Accounts the cron sync reconciles in its own run; the others go out as one `sync
+   * {account_id}` job each, shared by every worker invocation (see sync.ts).
+   */
+  syncInlineAccounts: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -44,6 +49,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   unusualPnlFraction: 0.25,
   rateLimitWarningFraction: 0.1,
   marketDataLookbackMs: 6 * 60 * 60_000,
+  syncInlineAccounts: 4,
 };
 
 export interface PipelineDeps {
