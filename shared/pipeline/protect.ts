@@ -70,11 +70,16 @@ export async function protectSignal(
   // Size from the position the entry's fills built, never from the order row: an order
   // recorded by reconciliation after a crash carries no fee, and a fee taken in the base
   // asset means less is held than was filled (a stop for the filled amount is refused).
-  await syncAccount(db, exchange, signal.account_id, pipeline.now(), {
-    ...pipeline.syncOptions,
-    symbols: [signal.symbol],
-  });
-  rows = await signalOrders(db, signalId);
+  // The market is synced first unless every fill the entry rows report is already in the
+  // position (the usual case: execute's own sync recorded them); a fill that arrives later
+  // is recorded by the next sync, whose fill trigger runs protect again to cover it.
+  if (!(await entryFillsRecorded(db, signalId))) {
+    await syncAccount(db, exchange, signal.account_id, pipeline.now(), {
+      ...pipeline.syncOptions,
+      symbols: [signal.symbol],
+    });
+    rows = await signalOrders(db, signalId);
+  }
   const held = await heldAmount(db, signalId);
   if (held === null) {
     if (rows.some((row) => row.leg === 'entry' && dec(row.filled_amount).gt(0))) {
@@ -95,6 +100,19 @@ export async function protectSignal(
     rows = await signalOrders(db, signalId);
   }
   return report;
+}
+
+/** Whether the fills of the signal's entry orders (their filled amounts) are all recorded as trade executions. */
+async function entryFillsRecorded(db: SqlClient, signalId: number): Promise<boolean> {
+  const [row] = await db.query<{ recorded: boolean }>(
+    `select not exists (
+              select 1 from public.signal_orders so join public.orders o on o.id = so.order_id
+               where so.signal_id = $1 and so.leg = 'entry'
+                 and o.filled_amount > coalesce((select sum(t.amount) from public.trade_executions t
+                                                  where t.order_id = o.id), 0)) as recorded`,
+    [signalId],
+  );
+  return row?.recorded ?? false;
 }
 
 /** What the signal's open position holds (null before its first fill is recorded). */
