@@ -32,6 +32,20 @@ export interface MarketInfo {
   nativeStopLoss: boolean;
   nativeTakeProfit: boolean;
   reduceOnly: boolean;
+  /**
+   * The venue's trading fee on this market, when it says: maker and taker rates as fractions
+   * ("0.001" is 0.1 %) and the asset a buy's fee is taken from. `base`: out of the amount bought
+   * (Binance spot), so a buy of 1 ETH credits 0.999 ETH, which is no longer a multiple of the
+   * lot step; `quote`: added to the cost; `other`: a third asset (a fee token). Absent when the
+   * venue does not say; the risk engine then assumes the worst case (see shared/risk/facts.ts).
+   */
+  fees?: MarketFees;
+}
+
+export interface MarketFees {
+  maker: string;
+  taker: string;
+  buyFeeAsset: 'base' | 'quote' | 'other';
 }
 
 export interface Ticker {

@@ -98,7 +98,10 @@ export async function executeSignal(
       {
         ...pipeline.placement,
         actor: ACTOR,
-        beforeInsert: entryRiskGuard(signalId, now, { referencePrice: plan.referencePrice }),
+        beforeInsert: entryRiskGuard(signalId, now, {
+          referencePrice: plan.referencePrice,
+          dust: plan.dust.amount,
+        }),
       },
     );
   } catch (error) {

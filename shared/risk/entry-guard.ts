@@ -7,7 +7,9 @@
  *
  * The exchange is not called here (a lock is never held across a network call). The market
  * rules (price sanity, minimums, balance) were applied by prepareEntry moments before; the
- * notional limits are re-checked when the caller passes the plan's reference price.
+ * notional limits are re-checked when the caller passes the plan's reference price, and the
+ * unsellable-remainder limit (max_dust_bps, re-read here) when it also passes the plan's
+ * expected dust: the same rule, on the dust prepareEntry computed from the market's lot and fee.
  */
 import type { SqlQueryable } from '../db/sql.ts';
 import type { OrderIntent } from '../exchange/placement.ts';
@@ -19,6 +21,11 @@ import { RiskRejected } from './risk-rejected.ts';
 export interface EntryGuardOptions {
   /** The price the plan was sized at (EntryPlan.referencePrice): enables the notional limits. */
   referencePrice?: string;
+  /**
+   * The plan's expected unsellable amount in the base asset (EntryPlan.dust.amount): with
+   * `referencePrice`, enables the dust limit.
+   */
+  dust?: string;
 }
 
 export function entryRiskGuard(
@@ -40,7 +47,12 @@ export function entryRiskGuard(
     const order =
       options.referencePrice === undefined
         ? undefined
-        : { amount: intent.amount, referencePrice: options.referencePrice, quote: quoteOf(intent.symbol) };
+        : {
+            amount: intent.amount,
+            referencePrice: options.referencePrice,
+            quote: quoteOf(intent.symbol),
+            ...(options.dust !== undefined && { dust: options.dust }),
+          };
     const violations = [...mismatch, ...checkEntryState(state, order)];
     if (violations.length > 0) throw new RiskRejected(violations);
   };

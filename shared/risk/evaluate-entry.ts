@@ -19,6 +19,12 @@
  * - Reference price: the signal's entry price when it has one, else the quote a market order
  *   takes (ask for a buy, bid for a sell, last when the venue gives no quote). Price sanity
  *   compares it with the last price: |reference − last| / last ≤ max_slippage_bps.
+ * - Unsellable remainder ("dust"): where a buy's fee is taken in the base asset, what is held
+ *   after the fee is not a multiple of the lot step, and the part below one step can never be
+ *   sold (sizing.ts, fitToLot, sizes the buy so that this is as small as it can be). An entry
+ *   whose expected dust is worth more than max_dust_bps of its notional (default 1 %) is
+ *   refused: on a coarse lot step (XRP/USDT, step 1, at 100) it would be a whole lot's worth.
+ *   At the limit itself the entry is allowed.
  */
 import { type Dec, dec, roundAmountToStep, toDecimalString } from '../money/decimal.ts';
 import {
@@ -27,10 +33,11 @@ import {
   type EntryState,
   type MarketFacts,
   orderSideFor,
+  type RiskLimits,
   type RiskViolation,
 } from './facts.ts';
-import { show, showTime } from './format.ts';
-import { sizeEntry } from './sizing.ts';
+import { about, show, showTime } from './format.ts';
+import { fitToLot, type LotFacts, type LotFit, sizeEntry } from './sizing.ts';
 
 export function evaluateEntry(facts: EntryFacts): EntryDecision {
   const violations = checkEntryState(facts);
@@ -39,6 +46,13 @@ export function evaluateEntry(facts: EntryFacts): EntryDecision {
   const reference = referencePrice(facts);
   violations.push(...checkPriceSanity(facts, reference), ...checkLevels(facts, reference));
 
+  const lot: LotFacts = {
+    amountStep: market.market.amountStep,
+    minAmount: market.market.minAmount,
+    minNotional: market.market.minNotional,
+    fee: market.entryFee,
+    derivative: signal.symbol.includes(':'),
+  };
   const sized = sizeEntry({
     rule: facts.trader.sizingRule,
     value: facts.trader.sizingValue,
@@ -47,26 +61,33 @@ export function evaluateEntry(facts: EntryFacts): EntryDecision {
     stopLoss: signal.stopLoss,
     side: signal.side,
     quote: market.market.quote,
+    lot,
   });
   if (sized.kind === 'refused') {
     violations.push({ rule: 'sizing', reason: sized.reason });
     return reject(violations);
   }
 
-  const rounded = roundAmountToStep(sized.amount, market.market.amountStep);
-  violations.push(...checkExchangeMinimums(market, sized.amount, rounded, reference));
-  const notional = rounded.mul(reference);
-  if (rounded.gt(0)) {
+  const fit = sized.lot ?? fitToLot(sized.amount, reference, signal.side, lot);
+  const amount = dec(fit.amount);
+  const trimmed = amount.lt(roundAmountToStep(sized.amount, market.market.amountStep));
+  const minimums = checkExchangeMinimums(market, sized.amount, amount, reference, trimmed);
+  violations.push(...minimums);
+  const notional = amount.mul(reference);
+  if (amount.gt(0)) {
     violations.push(...checkNotional(facts, notional, market.market.quote));
-    violations.push(...checkBalance(facts, rounded, notional));
+    violations.push(...checkBalance(facts, amount, notional));
+    // An entry the exchange would refuse leaves nothing behind: its dust is not worth a reason.
+    if (minimums.length === 0) violations.push(...checkFittedDust(facts, fit, notional, reference));
   }
   if (violations.length > 0) return reject(violations);
 
   const order = {
     side,
-    amount: toDecimalString(rounded),
+    amount: toDecimalString(amount),
     notional: toDecimalString(notional),
     referencePrice: toDecimalString(reference),
+    dust: { amount: fit.dust, notional: fit.dustNotional },
   };
   const confirmation = confirmationNeeded(facts, notional);
   if (confirmation) return { kind: 'await_confirmation', ...order, reason: confirmation };
@@ -79,7 +100,13 @@ export function evaluateEntry(facts: EntryFacts): EntryDecision {
  */
 export function checkEntryState(
   state: EntryState,
-  order?: { amount: string; referencePrice: string; quote: string },
+  order?: {
+    amount: string;
+    referencePrice: string;
+    quote: string;
+    /** The entry's expected unsellable amount in the base asset (EntryDecision.dust.amount): enables the dust limit. */
+    dust?: string;
+  },
 ): RiskViolation[] {
   const { signal, trader, account, limits, killSwitches, exposure, now } = state;
   const out: RiskViolation[] = [];
@@ -153,7 +180,13 @@ export function checkEntryState(
     });
   }
   if (order) {
-    out.push(...checkNotional(state, dec(order.amount).mul(order.referencePrice), order.quote));
+    const notional = dec(order.amount).mul(order.referencePrice);
+    out.push(...checkNotional(state, notional, order.quote));
+    if (order.dust !== undefined) {
+      const dust = dec(order.dust);
+      const names = { base: baseOf(signal.symbol), quote: order.quote };
+      out.push(...checkDust(limits, dust, dust.mul(order.referencePrice), notional, names));
+    }
   }
   return out;
 }
@@ -211,9 +244,11 @@ function checkExchangeMinimums(
   sized: string,
   rounded: Dec,
   reference: Dec,
+  trimmed: boolean,
 ): RiskViolation[] {
   const { base, quote, amountStep, minAmount, minNotional } = market.market;
-  const asked = `${show(sized)} ${base} rounded down to the step ${show(amountStep)}`;
+  const less = trimmed ? ', less what would only have been left unsellable after the fee' : '';
+  const asked = `${show(sized)} ${base} rounded down to the step ${show(amountStep)}${less}`;
   if (rounded.lte(0)) {
     return [{ rule: 'exchange_minimums', reason: `The entry amount is 0 ${base} (${asked}).` }];
   }
@@ -251,6 +286,45 @@ function checkNotional(state: EntryState, notional: Dec, quote: string): RiskVio
     });
   }
   return out;
+}
+
+/** The dust rule on a fitted entry, with how the remainder arises (see sizing.ts, fitToLot). */
+function checkFittedDust(facts: EntryFacts, fit: LotFit, notional: Dec, reference: Dec): RiskViolation[] {
+  const { base, quote, amountStep, minAmount, minNotional } = facts.market.market;
+  const rate = `${show(dec(facts.market.entryFee.rate).mul(100))}%`;
+  const bought = `a buy of ${show(fit.amount)} ${base} holds ${show(fit.held)} ${base} after the ${rate} fee taken in ${base}`;
+  let how = `${bought}, and an exit can sell only ${show(fit.sellable)} ${base} at the lot step of ${show(amountStep)}`;
+  if (dec(fit.sellable).isZero()) {
+    const exit = roundAmountToStep(fit.held, amountStep);
+    let why = `it is less than the lot step of ${show(amountStep)} ${base}`;
+    if (exit.gt(0) && minAmount !== null && exit.lt(minAmount)) {
+      why = `${show(exit)} ${base} at the lot step of ${show(amountStep)} is below the exchange's minimum amount of ${show(minAmount)} ${base}`;
+    } else if (exit.gt(0) && minNotional !== null) {
+      why = `${show(exit)} ${base} at the lot step of ${show(amountStep)} is worth ${show(exit.mul(reference))} ${quote}, below the exchange's minimum notional of ${show(minNotional)} ${quote}`;
+    }
+    how = `${bought}, and no exit can sell any of it: ${why}`;
+  }
+  return checkDust(facts.limits, dec(fit.dust), dec(fit.dustNotional), notional, { base, quote }, how);
+}
+
+/** Refuses an entry whose unsellable remainder is worth more than max_dust_bps of its notional. */
+function checkDust(
+  limits: RiskLimits,
+  dust: Dec,
+  dustNotional: Dec,
+  notional: Dec,
+  names: { base: string; quote: string },
+  how?: string,
+): RiskViolation[] {
+  const limit = notional.mul(limits.maxDustBps).div(10_000);
+  if (dustNotional.lte(limit)) return [];
+  const { base, quote } = names;
+  return [
+    {
+      rule: 'dust',
+      reason: `The unsellable remainder after the fee (${show(dust)} ${base}, about ${about(dustNotional)} ${quote}) would exceed ${show(dec(limits.maxDustBps).div(100))}% of the entry notional ${show(notional)} ${quote} (${show(limit)} ${quote}, risk_parameters.max_dust_bps ${limits.maxDustBps})${how ? `: ${how}` : ''}.`,
+    },
+  ];
 }
 
 /**
@@ -305,6 +379,11 @@ function stricterLimit(a: string | null, b: string | null): string | null {
 /** A loss at or beyond the limit: P&L ≤ −limit. */
 export function lossReached(pnl: string, limit: string): boolean {
   return dec(pnl).lte(dec(limit).neg());
+}
+
+/** `BTC/USDT` and `BTC/USDT:USDT` → BTC. */
+function baseOf(symbol: string): string {
+  return symbol.split('/')[0] ?? '';
 }
 
 function because(reason: string | null): string {

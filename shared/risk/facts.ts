@@ -4,7 +4,7 @@
  *
  * Money is a decimal string (shared/money/decimal.ts); times are milliseconds since the epoch, UTC.
  */
-import type { MarketInfo, OrderSide } from '../exchange/port.ts';
+import type { MarketFees, MarketInfo, OrderSide } from '../exchange/port.ts';
 
 export type SizingRule = 'fixed_quote' | 'percent_equity' | 'risk_percent';
 export type SignalSide = 'long' | 'short';
@@ -55,6 +55,11 @@ export interface RiskLimits {
   userDailyLossLimit: string | null;
   maxSlippageBps: number;
   largeTradeThreshold: string | null;
+  /**
+   * risk_parameters.max_dust_bps: the most an entry's expected unsellable remainder may be
+   * worth, in basis points of the entry notional (default 100, 1 %). See sizing.ts.
+   */
+  maxDustBps: number;
 }
 
 export interface KillSwitchFacts {
@@ -83,6 +88,26 @@ export interface MarketFacts {
   equity: string;
   freeQuote: string;
   freeBase: string;
+  /** The fee the entry's market order pays, and where a buy's fee is taken from (entryFeeOf). */
+  entryFee: EntryFee;
+}
+
+/** The rate (a fraction: "0.001" is 0.1 %) an entry's market order pays, and the asset a buy pays it in. */
+export interface EntryFee {
+  rate: string;
+  buyFeeAsset: MarketFees['buyFeeAsset'];
+}
+
+/**
+ * What is assumed when the venue does not say how it charges fees: the worst case for what a
+ * buy leaves unsellable, Binance spot's default 0.1 % taken from the base asset bought.
+ */
+export const ASSUMED_ENTRY_FEE: EntryFee = { rate: '0.001', buyFeeAsset: 'base' };
+
+/** The entry's fee from the market's description: the taker rate (the entry is a market order). */
+export function entryFeeOf(market: MarketInfo): EntryFee {
+  if (!market.fees) return ASSUMED_ENTRY_FEE;
+  return { rate: market.fees.taker, buyFeeAsset: market.fees.buyFeeAsset };
 }
 
 /** The facts that live in the database (what the in-transaction guard can re-read). */
@@ -116,22 +141,38 @@ export type RiskRule =
   | 'levels'
   | 'exchange_minimums'
   | 'max_notional'
-  | 'balance';
+  | 'balance'
+  | 'dust';
 
 export interface RiskViolation {
   rule: RiskRule;
   reason: string;
 }
 
+/**
+ * What an entry is expected to leave that no exit can sell: the part of the amount held after a
+ * buy's fee taken in the base asset that is below one lot step (or all of it, when what is left
+ * is below the exchange's minimums), and its worth at the reference price. Zero for a short, a
+ * fee taken in the quote asset, or a derivative.
+ */
+export interface ExpectedDust {
+  amount: string;
+  notional: string;
+}
+
 export type EntryDecision =
   | {
       kind: 'allow';
       side: OrderSide;
-      /** Rounded down to the market's amount step. */
+      /**
+       * A multiple of the market's amount step, never above what the sizing rule asked for: the
+       * smallest buy that leaves the most sellable amount after a fee taken in the base asset.
+       */
       amount: string;
       /** amount × referencePrice. */
       notional: string;
       referencePrice: string;
+      dust: ExpectedDust;
     }
   | { kind: 'reject'; reasons: string[]; violations: RiskViolation[] }
   | {
@@ -140,6 +181,7 @@ export type EntryDecision =
       amount: string;
       notional: string;
       referencePrice: string;
+      dust: ExpectedDust;
       reason: string;
     };
 

@@ -8,3 +8,8 @@ export function show(value: DecimalLike): string {
 export function showTime(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : 'further notice';
 }
+
+/** An estimate in a reason ("about 98.9 USDT"): four significant digits. */
+export function about(value: DecimalLike): string {
+  return show(dec(value).toSignificantDigits(4));
+}

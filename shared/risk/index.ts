@@ -8,21 +8,25 @@ export { dailyRealizedPnl, dailyRealizedPnlForUser } from './daily-pnl.ts';
 export { type EntryGuardOptions, entryRiskGuard } from './entry-guard.ts';
 export { EntryFactsMissing, readEntryState } from './entry-state.ts';
 export { checkEntryState, evaluateEntry, lossReached, referencePrice } from './evaluate-entry.ts';
-export type {
-  AccountFacts,
-  EntryDecision,
-  EntryFacts,
-  EntryState,
-  ExposureFacts,
-  KillSwitchFacts,
-  MarketFacts,
-  RiskLimits,
-  RiskRule,
-  RiskViolation,
-  SignalFacts,
-  SignalSide,
-  SizingRule,
-  TraderFacts,
+export {
+  type AccountFacts,
+  ASSUMED_ENTRY_FEE,
+  type EntryDecision,
+  type EntryFacts,
+  type EntryFee,
+  type EntryState,
+  type ExpectedDust,
+  type ExposureFacts,
+  entryFeeOf,
+  type KillSwitchFacts,
+  type MarketFacts,
+  type RiskLimits,
+  type RiskRule,
+  type RiskViolation,
+  type SignalFacts,
+  type SignalSide,
+  type SizingRule,
+  type TraderFacts,
 } from './facts.ts';
 export {
   type DailyLossCheck,
@@ -32,5 +36,12 @@ export {
 } from './halt.ts';
 export { type EntryPlan, marketFacts, type PrepareEntryOptions, prepareEntry } from './prepare-entry.ts';
 export { RiskRejected } from './risk-rejected.ts';
-export { type SizingInput, type SizingResult, sizeEntry } from './sizing.ts';
+export {
+  fitToLot,
+  type LotFacts,
+  type LotFit,
+  type SizingInput,
+  type SizingResult,
+  sizeEntry,
+} from './sizing.ts';
 export { nextUtcMidnight, startOfUtcDay } from './utc-day.ts';

@@ -5,7 +5,10 @@
  *   const plan = await prepareEntry(db, exchange, signalId, now);
  *   if (plan.kind === 'place') {
  *     await placeOrder(db, exchange, plan.intent, {
- *       beforeInsert: entryRiskGuard(signalId, now, { referencePrice: plan.referencePrice }),
+ *       beforeInsert: entryRiskGuard(signalId, now, {
+ *         referencePrice: plan.referencePrice,
+ *         dust: plan.dust.amount,
+ *       }),
  *     });
  *   }
  *
@@ -23,7 +26,7 @@ import type { Exchange } from '../exchange/port.ts';
 import { dec, toDecimalString } from '../money/decimal.ts';
 import { readEntryState } from './entry-state.ts';
 import { checkEntryState, evaluateEntry } from './evaluate-entry.ts';
-import type { MarketFacts, RiskViolation } from './facts.ts';
+import { type ExpectedDust, entryFeeOf, type MarketFacts, type RiskViolation } from './facts.ts';
 
 export type EntryPlan =
   | {
@@ -32,6 +35,8 @@ export type EntryPlan =
       notional: string;
       /** The price the entry was sized and checked at; give it to entryRiskGuard. */
       referencePrice: string;
+      /** What the entry is expected to leave unsellable; give `dust.amount` to entryRiskGuard. */
+      dust: ExpectedDust;
     }
   | { kind: 'reject'; reasons: string[]; violations: RiskViolation[] }
   | { kind: 'await_confirmation'; notional: string; reason: string };
@@ -62,6 +67,7 @@ export async function prepareEntry(
     kind: 'place',
     notional: decision.notional,
     referencePrice: decision.referencePrice,
+    dust: decision.dust,
     intent: {
       intentId: signalId,
       leg: 'entry',
@@ -77,7 +83,11 @@ export async function prepareEntry(
   };
 }
 
-/** The exchange's side of the facts: filters, last price and the balance of the market's quote and base. */
+/**
+ * The exchange's side of the facts: filters, last price, the balance of the market's quote and
+ * base, and the entry's fee as the market describes it (when it does not, the worst case for
+ * dust is assumed: ASSUMED_ENTRY_FEE, 0.1 % taken from the base bought).
+ */
 export async function marketFacts(exchange: Exchange, symbol: string): Promise<MarketFacts> {
   const market = await exchange.market(symbol);
   const ticker = await exchange.ticker(symbol);
@@ -92,5 +102,6 @@ export async function marketFacts(exchange: Exchange, symbol: string): Promise<M
     equity: toDecimalString(quote ? dec(quote.total) : 0),
     freeQuote: toDecimalString(quote ? dec(quote.free) : 0),
     freeBase: toDecimalString(line(market.base)?.free ?? 0),
+    entryFee: entryFeeOf(market),
   };
 }

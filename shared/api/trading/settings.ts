@@ -68,6 +68,7 @@ const riskParametersBody = z
     per_position_max_loss_pct: percent.nullable().optional(),
     max_slippage_bps: wholeNumber(0, 10_000).optional(),
     large_trade_threshold: positiveDecimal.nullable().optional(),
+    max_dust_bps: wholeNumber(0, 10_000).optional(),
   })
   .refine(atLeastOne, { message: 'give at least one field to change' });
 
@@ -76,7 +77,7 @@ const riskQuery = z.strictObject({ trader_id: idField('a trader').optional() });
 const CONFIG_COLUMNS =
   'default_account_id, quote_currency, telegram_chat_id, notify_on, created_at, updated_at';
 const RISK_COLUMNS = `trader_id, max_open_positions, max_position_notional, daily_loss_limit,
-  per_position_max_loss_pct, max_slippage_bps, large_trade_threshold, created_at, updated_at`;
+  per_position_max_loss_pct, max_slippage_bps, large_trade_threshold, max_dust_bps, created_at, updated_at`;
 
 const CASTS: Record<string, string> = {
   default_account_id: 'bigint',
@@ -89,6 +90,7 @@ const CASTS: Record<string, string> = {
   per_position_max_loss_pct: 'numeric',
   max_slippage_bps: 'integer',
   large_trade_threshold: 'numeric',
+  max_dust_bps: 'integer',
 };
 
 /**
@@ -149,6 +151,7 @@ async function readRisk(tx: SqlQueryable, traderId: number | undefined) {
       per_position_max_loss_pct: null,
       max_slippage_bps: 100,
       large_trade_threshold: null,
+      max_dust_bps: 100,
       created_at: null,
       updated_at: null,
     }

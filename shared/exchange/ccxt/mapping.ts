@@ -7,7 +7,15 @@
  */
 import type { Order as CcxtOrder, Trade as CcxtTrade, MarketInterface } from 'ccxt';
 import { Dec, dec, toDecimalString } from '../../money/decimal.ts';
-import type { ExchangeOrder, Fill, MarketInfo, OrderSide, OrderStatus, OrderType } from '../port.ts';
+import type {
+  ExchangeOrder,
+  Fill,
+  MarketFees,
+  MarketInfo,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+} from '../port.ts';
 
 /** ccxt's precision modes (ccxt/js/src/base/functions/number.js). */
 export const DECIMAL_PLACES = 2;
@@ -63,8 +71,31 @@ export function marketInfo(
     minAmount: positiveOrNull(market.limits?.amount?.min),
     minNotional: positiveOrNull(market.limits?.cost?.min),
     ...can,
+    ...optionalFees(market),
   };
 }
+
+/**
+ * The market's fee as ccxt describes it: its maker/taker rates (percentages, as fractions) and
+ * `feeSide`, the asset the fee is taken from: `get` (what the order receives: base on a buy, as
+ * Binance spot does), `give` (what it spends), `base`, `quote` or `other`. Nothing when ccxt does
+ * not say, or gives flat fees: the port's `fees` is then absent (unknown).
+ */
+function optionalFees(market: MarketInterface): { fees?: MarketFees } {
+  const maker = decimalString(market.maker);
+  const taker = decimalString(market.taker);
+  const buyFeeAsset = BUY_FEE_ASSET.get(market.feeSide ?? '');
+  if (maker === null || taker === null || buyFeeAsset === undefined || market.percentage === false) return {};
+  return { fees: { maker, taker, buyFeeAsset } };
+}
+
+const BUY_FEE_ASSET = new Map<string, MarketFees['buyFeeAsset']>([
+  ['get', 'base'],
+  ['give', 'quote'],
+  ['base', 'base'],
+  ['quote', 'quote'],
+  ['other', 'other'],
+]);
 
 function positiveOrNull(value: unknown): string | null {
   const text = decimalString(value);

@@ -5,7 +5,8 @@
  * defaults follow Binance spot: six significant digits of price, the quote asset's minimum
  * notional, and a lot step of about a tenth of the minimum order. Configured filters win.
  */
-import type { DecimalLike } from '../../money/decimal.ts';
+import { type DecimalLike, toDecimalString } from '../../money/decimal.ts';
+import type { FeeSchedule } from '../matching/fees.ts';
 import { derivedMarketSpec, type MarketFilters, minNotionalFor } from '../matching/market-grid.ts';
 import type { MarketSpec } from '../matching/types.ts';
 import type { MarketInfo } from '../port.ts';
@@ -29,8 +30,12 @@ export function paperMarketSpec(
   return derivedMarketSpec({ symbol, ...splitSymbol(symbol) }, referencePrice, filters);
 }
 
-/** The port's view of a market. Stop-loss and take-profit are native on the paper venue; spot has no reduce-only. */
-export function marketInfo(spec: MarketSpec): MarketInfo {
+/**
+ * The port's view of a market. Stop-loss and take-profit are native on the paper venue; spot has
+ * no reduce-only. With the venue's fee schedule, the market says where a buy's fee is taken
+ * (`received-asset`: from the base bought, as Binance does; `quote`: added to the cost).
+ */
+export function marketInfo(spec: MarketSpec, fees?: FeeSchedule): MarketInfo {
   return {
     symbol: spec.symbol,
     base: spec.base,
@@ -42,5 +47,12 @@ export function marketInfo(spec: MarketSpec): MarketInfo {
     nativeStopLoss: true,
     nativeTakeProfit: true,
     reduceOnly: false,
+    ...(fees && {
+      fees: {
+        maker: toDecimalString(fees.maker),
+        taker: toDecimalString(fees.taker),
+        buyFeeAsset: fees.mode === 'received-asset' ? 'base' : 'quote',
+      },
+    }),
   };
 }

@@ -142,13 +142,13 @@ export class PaperExchange implements Exchange {
     const markets: MarketInfo[] = [];
     for (const symbol of [...symbols].sort()) {
       const candle = await latestCandle(this.db, this.series(symbol));
-      if (candle) markets.push(marketInfo(this.spec(symbol, candle)));
+      if (candle) markets.push(marketInfo(this.spec(symbol, candle), this.fees));
     }
     return markets;
   }
 
   async market(symbol: string): Promise<MarketInfo> {
-    return marketInfo(this.spec(symbol, await this.requireCandle(this.db, symbol)));
+    return marketInfo(this.spec(symbol, await this.requireCandle(this.db, symbol)), this.fees);
   }
 
   async ticker(symbol: string): Promise<Ticker> {

@@ -121,12 +121,17 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
       large_trade_threshold: '5000',
       per_position_max_loss_pct: '2.5',
       max_slippage_bps: 100,
+      max_dust_bps: 100,
     });
     const override = await call('PUT', `/risk-parameters?trader_id=${traderId}`, {
       token: alice.token,
-      body: { max_slippage_bps: 25 },
+      body: { max_slippage_bps: 25, max_dust_bps: 300 },
     });
-    expect(override.body.risk_parameters).toMatchObject({ trader_id: traderId, max_slippage_bps: 25 });
+    expect(override.body.risk_parameters).toMatchObject({
+      trader_id: traderId,
+      max_slippage_bps: 25,
+      max_dust_bps: 300,
+    });
     const updated = await call('PUT', '/risk-parameters', {
       token: alice.token,
       body: { max_open_positions: null },
@@ -139,6 +144,7 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
     expect(read.body.risk_parameters).toMatchObject({
       trader_id: traderId,
       max_slippage_bps: 25,
+      max_dust_bps: 300,
       large_trade_threshold: null,
     });
     const rows = await database().db.query<{ n: number }>(

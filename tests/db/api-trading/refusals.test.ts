@@ -84,6 +84,8 @@ describeOnEachBackend('trading API refusals', (database) => {
       ['PUT', '/risk-parameters', { per_position_max_loss_pct: 150 }, 'per_position_max_loss_pct'],
       ['PUT', '/risk-parameters', { max_slippage_bps: 20000 }, 'max_slippage_bps'],
       ['PUT', '/risk-parameters', { max_slippage_bps: null }, 'max_slippage_bps'],
+      ['PUT', '/risk-parameters', { max_dust_bps: 10001 }, 'max_dust_bps'],
+      ['PUT', '/risk-parameters', { max_dust_bps: 1.5 }, 'max_dust_bps'],
       ['PUT', '/risk-parameters', { daily_loss_limit: -5 }, 'daily_loss_limit'],
       ['PUT', '/risk-parameters?trader_id=x', { max_open_positions: 1 }, 'trader_id'],
       ['POST', '/emergency-stop', { reason: 'x'.repeat(501) }, 'reason'],

@@ -378,6 +378,15 @@ describeOnEachBackend('paper exchange', (database) => {
       minNotional: '5',
       nativeStopLoss: true,
       reduceOnly: false,
+      // the venue's default fee, taken from the base asset on a buy (what the risk engine sizes for)
+      fees: { maker: '0.001', taker: '0.001', buyFeeAsset: 'base' },
+    });
+    expect(
+      (await setup.restart({ fees: { taker: '0.002', mode: 'quote' } }).market('BTC/USDT')).fees,
+    ).toEqual({
+      maker: '0.001',
+      taker: '0.002',
+      buyFeeAsset: 'quote',
     });
     expect((await setup.exchange.ohlcv('BTC/USDT', '1m')).map((c) => [c.ts, c.close])).toEqual([
       [at(0), '30000'],

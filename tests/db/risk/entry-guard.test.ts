@@ -77,6 +77,35 @@ describeOnEachBackend('the in-transaction entry guard', (database) => {
     });
   });
 
+  it('refuses an entry the dust limit lowered since prepare, when given the plan’s price and dust', async () => {
+    const { db } = database();
+    const setup = await riskSetup(db);
+    const signalId = await setup.readySignal();
+    const plan = await planFor(db, setup.exchange, signalId);
+    // 0.00000501 BTC (0.1002 USDT) of a 99.8 USDT entry is about 10 bps
+    await setRiskParameters(db, setup.owner, null, { max_dust_bps: 5 });
+    const guard = (dust?: string) =>
+      entryRiskGuard(signalId, Date.now(), {
+        referencePrice: plan.referencePrice,
+        ...(dust !== undefined && { dust }),
+      });
+    await expect(
+      placeOrder(db, setup.exchange, plan.intent, { ...noWait, beforeInsert: guard(plan.dust.amount) }),
+    ).rejects.toMatchObject({
+      reasons: [
+        'The unsellable remainder after the fee (0.00000501 BTC, about 0.1002 USDT) would exceed 0.05% of the entry notional 99.8000499 USDT (0.04990002 USDT, risk_parameters.max_dust_bps 5).',
+      ],
+    });
+    expect(await entryOrders(db, signalId)).toEqual([]);
+
+    await setRiskParameters(db, setup.owner, null, { max_dust_bps: 11 });
+    const result = await placeOrder(db, setup.exchange, plan.intent, {
+      ...noWait,
+      beforeInsert: guard(plan.dust.amount),
+    });
+    expect(result).toMatchObject({ outcome: 'placed' });
+  });
+
   it('refuses an intent that is not the signal’s entry', async () => {
     const { db } = database();
     const setup = await riskSetup(db);

@@ -20,11 +20,13 @@ describeOnEachBackend('preparing an entry', (database) => {
     const setup = await riskSetup(db);
     const signalId = await setup.readySignal();
     const plan = await prepareEntry(db, setup.exchange, signalId, Date.now());
-    // ask = 20000 + one tick; 100 / 20000.01 = 0.0049999975… → 0.00499 at the step 0.00001
+    // ask = 20000 + one tick; 100 / 20000.01 = 0.0049999975… → 0.00499 at the step 0.00001;
+    // the 0.1 % fee taken in BTC leaves 0.00498501, of which 0.00000501 is below the step
     expect(plan).toEqual({
       kind: 'place',
       notional: '99.8000499',
       referencePrice: '20000.01',
+      dust: { amount: '0.00000501', notional: '0.1002000501' },
       intent: {
         intentId: signalId,
         leg: 'entry',
@@ -180,5 +182,46 @@ describeOnEachBackend('preparing an entry', (database) => {
       ],
     });
     expect(await entryOrders(db, signalId)).toEqual([]);
+  });
+
+  it('refuses a coarse-step market whose fee in the base asset would leave a lot’s worth unsellable', async () => {
+    const { db } = database();
+    const setup = await riskSetup(db, { sizing_value: '1000' });
+    const signalId = await setup.readySignal({ symbol: 'XRP/USDT' });
+    const plan = await prepareEntry(db, setup.exchange, signalId, Date.now());
+    // ask 100.01: 1000 / 100.01 = 9.999… → 9 XRP, which hold 8.991 after the fee; the exit sells 8
+    expect(plan).toEqual({
+      kind: 'reject',
+      reasons: [
+        'The unsellable remainder after the fee (0.991 XRP, about 99.11 USDT) would exceed 1% of the entry notional 900.09 USDT (9.0009 USDT, risk_parameters.max_dust_bps 100): a buy of 9 XRP holds 8.991 XRP after the 0.1% fee taken in XRP, and an exit can sell only 8 XRP at the lot step of 1.',
+      ],
+      violations: [{ rule: 'dust', reason: expect.stringContaining('unsellable remainder') }],
+    });
+    expect(await entryOrders(db, signalId)).toEqual([]);
+  });
+
+  it('plans that entry once the user accepts the remainder (max_dust_bps), the trader’s row over the user’s', async () => {
+    const { db } = database();
+    const setup = await riskSetup(db, { sizing_value: '1000' });
+    await setRiskParameters(db, setup.owner, null, { max_dust_bps: 50 });
+    await setRiskParameters(db, setup.owner, setup.traderId, { max_dust_bps: 1200 });
+    const signalId = await setup.readySignal({ symbol: 'XRP/USDT' });
+    expect(await prepareEntry(db, setup.exchange, signalId, Date.now())).toMatchObject({
+      kind: 'place',
+      notional: '900.09',
+      dust: { amount: '0.991', notional: '99.10991' },
+      intent: { symbol: 'XRP/USDT', amount: '9' },
+    });
+  });
+
+  it('plans that entry on a venue that takes the fee in the quote asset: nothing is left behind', async () => {
+    const { db } = database();
+    const setup = await riskSetup(db, { sizing_value: '1000' }, { fees: { mode: 'quote' } });
+    const signalId = await setup.readySignal({ symbol: 'XRP/USDT' });
+    expect(await prepareEntry(db, setup.exchange, signalId, Date.now())).toMatchObject({
+      kind: 'place',
+      dust: { amount: '0', notional: '0' },
+      intent: { symbol: 'XRP/USDT', amount: '9' },
+    });
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Risk specifications: a user with a funded paper account (10 000 USDT), a trader on it, and
- * signals moved to `ready` as the pipeline would. BTC/USDT trades at 20 000 and ETH/USDT at 1 000
- * on the setup's candle feed (Binance-like filters).
+ * signals moved to `ready` as the pipeline would. BTC/USDT trades at 20 000, ETH/USDT at 1 000
+ * and XRP/USDT at 100 on the setup's candle feed (Binance-like filters; XRP with a coarse lot
+ * step of 1), with the venue's default fee: 0.1 %, taken from the base asset on a buy.
  */
 import type { SqlClient, SqlQueryable } from '../../../shared/db/sql.ts';
+import type { PaperVenueOptions } from '../../../shared/exchange/paper/index.ts';
 import type { Exchange } from '../../../shared/exchange/port.ts';
 import { upsertCandles } from '../../../shared/market-data/candle-store.ts';
 import { advanceSignal } from '../../support/builders.ts';
@@ -32,17 +34,28 @@ export interface TraderFields {
   allowed_symbols?: string[];
 }
 
-export async function riskSetup(db: SqlClient, trader: TraderFields = {}): Promise<RiskSetup> {
+export async function riskSetup(
+  db: SqlClient,
+  trader: TraderFields = {},
+  venue: Pick<PaperVenueOptions, 'fees'> = {},
+): Promise<RiskSetup> {
   const setup = await paperSetup(db, {
+    ...venue,
     markets: {
       'BTC/USDT': { tickSize: '0.01', stepSize: '0.00001', minNotional: '5' },
       'ETH/USDT': { tickSize: '0.01', stepSize: '0.0001', minNotional: '5' },
+      'XRP/USDT': { tickSize: '0.01', stepSize: '1', minNotional: '5' },
     },
   });
   await setup.flat(0, '20000');
-  await upsertCandles(db, { exchangeId: setup.feed, symbol: 'ETH/USDT', timeframe: '1m' }, [
-    { ts: at(0), open: '1000', high: '1000', low: '1000', close: '1000', volume: '10' },
-  ]);
+  for (const [symbol, price] of [
+    ['ETH/USDT', '1000'],
+    ['XRP/USDT', '100'],
+  ] as const) {
+    await upsertCandles(db, { exchangeId: setup.feed, symbol, timeframe: '1m' }, [
+      { ts: at(0), open: price, high: price, low: price, close: price, volume: '10' },
+    ]);
+  }
   const traderId = await addTrader(db, setup.owner, setup.accountId, trader);
   return {
     ...setup,

@@ -7,7 +7,7 @@ import { adapterOf, bar, closeExchanges, exchangeWith, flat, rejection } from '.
 afterAll(closeExchanges);
 
 describe('the CCXT adapter against the local Binance-compatible exchange', () => {
-  it('describes a market with its step, tick, limits and native order types', async () => {
+  it('describes a market with its step, tick, limits, native order types and fee (Binance: 0.1 %, a buy’s in base)', async () => {
     const { exchange } = adapterOf(await exchangeWith([flat(0, 30_000)]));
     expect(await exchange.market('BTC/USDT')).toEqual({
       symbol: 'BTC/USDT',
@@ -20,6 +20,7 @@ describe('the CCXT adapter against the local Binance-compatible exchange', () =>
       nativeStopLoss: true,
       nativeTakeProfit: true,
       reduceOnly: false,
+      fees: { maker: '0.001', taker: '0.001', buyFeeAsset: 'base' },
     });
     expect((await exchange.markets()).map((m) => m.symbol)).toContain('BTC/USDT');
     expect(await exchange.ticker('BTC/USDT')).toMatchObject({

@@ -241,3 +241,24 @@ describe('configuring one ccxt client per account', () => {
     expect((client.urls['api'] as Record<string, string>)['public']).toBe('http://127.0.0.1:1/0/public');
   });
 });
+
+describe('the fee a market describes', () => {
+  const can = { nativeStopLoss: false, nativeTakeProfit: false, reduceOnly: false };
+
+  it('takes binance spot’s from ccxt: 0.1 % maker and taker, a buy’s fee in the base received', () => {
+    expect(binanceOffline().info.fees).toEqual({ maker: '0.001', taker: '0.001', buyFeeAsset: 'base' });
+  });
+
+  it('maps ccxt’s feeSide to the asset a buy pays its fee in, and says nothing when ccxt does not', () => {
+    const { market } = binanceOffline();
+    const side = (feeSide: string | undefined) =>
+      marketInfo({ ...market, feeSide }, 4, can).fees?.buyFeeAsset;
+    expect(side('get')).toBe('base');
+    expect(side('give')).toBe('quote');
+    expect(side('quote')).toBe('quote');
+    expect(side('other')).toBe('other');
+    expect(side(undefined)).toBeUndefined();
+    expect(marketInfo({ ...market, taker: undefined }, 4, can)).not.toHaveProperty('fees');
+    expect(marketInfo({ ...market, percentage: false }, 4, can)).not.toHaveProperty('fees');
+  });
+});

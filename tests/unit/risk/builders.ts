@@ -1,4 +1,7 @@
-/** Facts for risk engine specifications: BTC/USDT at 100, a 10 000 USDT account, a trader sizing 100 USDT. */
+/**
+ * Facts for risk engine specifications: BTC/USDT at 100 (step 0.001), a 10 000 USDT account, a
+ * trader sizing 100 USDT, and Binance's fee: 0.1 % taken from the base asset on a buy.
+ */
 import type { EntryFacts } from '../../../shared/risk/index.ts';
 
 export const NOW = Date.UTC(2026, 0, 15, 12, 0);
@@ -39,6 +42,7 @@ export function facts(overrides: DeepPartial<EntryFacts> = {}): EntryFacts {
       userDailyLossLimit: null,
       maxSlippageBps: 100,
       largeTradeThreshold: null,
+      maxDustBps: 100,
     },
     killSwitches: { user: null, trader: null },
     exposure: {
@@ -66,6 +70,7 @@ export function facts(overrides: DeepPartial<EntryFacts> = {}): EntryFacts {
       equity: '10000',
       freeQuote: '10000',
       freeBase: '0',
+      entryFee: { rate: '0.001', buyFeeAsset: 'base' },
     },
   };
   const merged = { ...base } as Record<string, unknown>;

@@ -5,11 +5,26 @@
  * allowed entry joins the book. Whatever the stream, the engine never lets the book exceed
  * max positions or the max position notional, never opens a second exposure on one symbol, and
  * never allows an entry once the day's realised loss reached a limit.
+ *
+ * Then single entries on random markets (lot steps, fees, prices, sizes): an allowed long whose
+ * fee is taken in the base asset never leaves an unsellable remainder worth more than the limit,
+ * the remainder the engine expects is the one the venue would leave, and the buy never gives up
+ * a sellable step nor pays for more dust than it must.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dec } from '../../../shared/money/decimal.ts';
-import { type EntryFacts, evaluateEntry, startOfUtcDay } from '../../../shared/risk/index.ts';
+import { type Dec, type DecimalLike, dec, roundAmountToStep } from '../../../shared/money/decimal.ts';
+import {
+  type EntryDecision,
+  type EntryFacts,
+  type EntryFee,
+  evaluateEntry,
+  fitToLot,
+  type LotFacts,
+  type SignalSide,
+  sizeEntry,
+  startOfUtcDay,
+} from '../../../shared/risk/index.ts';
 import { facts, NOW } from './builders.ts';
 
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT'];
@@ -149,6 +164,8 @@ class Book {
         ask: priceText,
         equity: '10000',
         freeQuote: '1000000',
+        // The book's properties are about the state rules; the dust rule has its own below.
+        entryFee: { rate: '0.001', buyFeeAsset: 'quote' },
       },
     });
   }
@@ -291,5 +308,180 @@ describe('random streams of signals, fills and P&L', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** One entry on a random market: the lot step, minimums, fee, price, size and dust limit all vary. */
+interface Entry {
+  step: string;
+  minNotional: string | null;
+  price: string;
+  fee: EntryFee;
+  side: SignalSide;
+  sizing: { rule: 'fixed_quote' | 'percent_equity' | 'risk_percent'; value: string };
+  maxDustBps: number;
+}
+
+/** 1, 2 or 5 × 10^e: the lot steps exchanges use, from 0.00000001 to 10. */
+const steps = fc
+  .tuple(fc.constantFrom(1, 2, 5), fc.integer({ min: -8, max: 1 }))
+  .map(([m, e]) => dec(m).mul(dec(10).pow(e)).toFixed());
+
+/** Prices from 0.0001 to 100 000 with up to 4 decimals, spread over every order of magnitude. */
+const prices = fc
+  .tuple(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: -4, max: 5 }))
+  .map(([m, e]) => dec(m).mul(dec(10).pow(e)).toDecimalPlaces(4).toFixed())
+  .filter((p) => dec(p).gt(0));
+
+const entries = fc.record<Entry>({
+  step: steps,
+  minNotional: fc.constantFrom(null, '1', '5', '10'),
+  price: prices,
+  fee: fc.record<EntryFee>({
+    rate: fc.integer({ min: 0, max: 75 }).map((n) => dec(n).div(10_000).toFixed()),
+    buyFeeAsset: fc.constantFrom('base', 'base', 'quote', 'other'),
+  }),
+  side: fc.constantFrom('long', 'long', 'short'),
+  sizing: fc.oneof(
+    fc.record({ rule: fc.constant('fixed_quote' as const), value: money(1, 20_000) }),
+    fc.record({ rule: fc.constant('percent_equity' as const), value: money(1, 100) }),
+    fc.record({ rule: fc.constant('risk_percent' as const), value: money(1, 5) }),
+  ),
+  maxDustBps: fc.integer({ min: 0, max: 1000 }),
+});
+
+function entryFacts(e: Entry): EntryFacts {
+  const [base, quote] = ['COIN', 'USDT'];
+  const long = e.side === 'long';
+  const stop = dec(e.price)
+    .mul(long ? 90 : 110)
+    .div(100)
+    .toFixed();
+  return facts({
+    signal: { symbol: `${base}/${quote}`, side: e.side, stopLoss: stop },
+    trader: { sizingRule: e.sizing.rule, sizingValue: e.sizing.value },
+    limits: { maxDustBps: e.maxDustBps },
+    market: {
+      market: {
+        symbol: `${base}/${quote}`,
+        base,
+        quote,
+        amountStep: e.step,
+        priceTick: '0.0001',
+        minAmount: e.step,
+        minNotional: e.minNotional,
+        nativeStopLoss: true,
+        nativeTakeProfit: true,
+        reduceOnly: false,
+      },
+      last: e.price,
+      bid: e.price,
+      ask: e.price,
+      equity: '20000',
+      freeQuote: '1000000000',
+      freeBase: '1000000000000',
+      entryFee: e.fee,
+    },
+  });
+}
+
+/** What the venue leaves: held after the fee, minus what an exit order (step, minimums) can sell. */
+function venueDust(e: Entry, amount: DecimalLike): Dec {
+  const feeInBase = e.side === 'long' && e.fee.buyFeeAsset === 'base';
+  const held = feeInBase ? dec(amount).mul(dec(1).minus(e.fee.rate)) : dec(amount);
+  const sellable = roundAmountToStep(held, e.step);
+  const tooSmall = sellable.lt(e.step) || (e.minNotional !== null && sellable.mul(e.price).lt(e.minNotional));
+  return tooSmall ? held : held.minus(sellable);
+}
+
+const placed = (d: EntryDecision) => (d.kind === 'allow' || d.kind === 'await_confirmation' ? d : null);
+
+describe('random markets: the unsellable remainder after the fee', () => {
+  it('never allow a long whose expected dust is worth more than max_dust_bps of its notional', () => {
+    fc.assert(
+      fc.property(entries, (e) => {
+        const d = placed(evaluateEntry(entryFacts(e)));
+        if (!d) return;
+        const limit = dec(d.notional).mul(e.maxDustBps).div(10_000);
+        expect(dec(d.dust.notional).lte(limit)).toBe(true);
+        // …and the dust expected is the dust the venue would leave for that buy
+        expect(dec(d.dust.amount).eq(venueDust(e, d.amount))).toBe(true);
+        expect(dec(d.dust.notional).eq(dec(d.dust.amount).mul(d.referencePrice))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('expect no dust from a short or from a fee not taken in the base asset', () => {
+    fc.assert(
+      fc.property(entries, (e) => {
+        const d = placed(evaluateEntry(entryFacts(e)));
+        if (!d || (e.side === 'long' && e.fee.buyFeeAsset === 'base')) return;
+        expect(d.dust).toEqual({ amount: '0', notional: '0' });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('fit the buy to the lot without giving up a sellable step or paying for avoidable dust', () => {
+    fc.assert(
+      fc.property(entries, (e) => {
+        const sized = sizeEntry({
+          rule: e.sizing.rule,
+          value: e.sizing.value,
+          equity: '20000',
+          price: e.price,
+          stopLoss: entryFacts(e).signal.stopLoss,
+          side: e.side,
+        });
+        if (sized.kind !== 'sized') return;
+        const lot: LotFacts = {
+          amountStep: e.step,
+          minAmount: e.step,
+          minNotional: e.minNotional,
+          fee: e.fee,
+        };
+        const fit = fitToLot(sized.amount, e.price, e.side, lot);
+        const most = roundAmountToStep(sized.amount, e.step);
+        const amount = dec(fit.amount);
+        const keep = e.side === 'long' && e.fee.buyFeeAsset === 'base' ? dec(1).minus(e.fee.rate) : dec(1);
+        const sellable = (a: Dec) => roundAmountToStep(a.mul(keep), e.step);
+        // on the grid, never above what was sized
+        expect(amount.mod(e.step).isZero()).toBe(true);
+        expect(amount.lte(most)).toBe(true);
+        // as much sellable as the sized amount rounded down would give…
+        expect(sellable(amount).eq(sellable(most))).toBe(true);
+        // …by the smallest buy that gives it: one step less sells less
+        if (amount.gt(0) && sellable(amount).gt(0))
+          expect(sellable(amount.minus(e.step)).lt(sellable(amount))).toBe(true);
+        expect(dec(fit.dust).gte(0)).toBe(true);
+        // an order the exchange takes leaves what the venue would leave
+        const orderable = amount.gt(0) && (e.minNotional === null || amount.mul(e.price).gte(e.minNotional));
+        if (orderable) expect(dec(fit.dust).eq(venueDust(e, amount))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('are not vacuous: some longs allowed with dust, some refused for it, most entries allowed', () => {
+    let judged = 0;
+    let allowed = 0;
+    let allowedWithDust = 0;
+    let refusedForDust = 0;
+    fc.assert(
+      fc.property(entries, (e) => {
+        const decision = evaluateEntry(entryFacts(e));
+        judged += 1;
+        const entry = placed(decision);
+        if (entry) allowed += 1;
+        if (entry && dec(entry.dust.amount).gt(0)) allowedWithDust += 1;
+        if (decision.kind === 'reject' && decision.violations.some((v) => v.rule === 'dust'))
+          refusedForDust += 1;
+      }),
+      { numRuns: 1000, seed: 7 },
+    );
+    expect(allowedWithDust).toBeGreaterThan(judged * 0.1);
+    expect(refusedForDust).toBeGreaterThan(judged * 0.02);
+    expect(allowed / judged).toBeGreaterThan(0.3);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { MarketInfo } from '../../../shared/exchange/port.ts';
 import {
+  ASSUMED_ENTRY_FEE,
+  checkEntryState,
   type EntryDecision,
+  type EntryFacts,
+  entryFeeOf,
   evaluateEntry,
   nextUtcMidnight,
   startOfUtcDay,
@@ -13,12 +18,14 @@ const rules = (decision: EntryDecision) =>
 
 describe('an entry every rule allows', () => {
   it('buys 100 USDT of BTC at 100: 1 BTC, notional 100', () => {
+    // the 0.1 % fee taken in BTC leaves 0.999 BTC: a multiple of the 0.001 step, no dust
     expect(evaluateEntry(facts())).toEqual({
       kind: 'allow',
       side: 'buy',
       amount: '1',
       notional: '100',
       referencePrice: '100',
+      dust: { amount: '0', notional: '0' },
     });
   });
 
@@ -33,6 +40,7 @@ describe('an entry every rule allows', () => {
       amount: '1.005',
       notional: '99.9975',
       referencePrice: '99.5',
+      dust: { amount: '0', notional: '0' },
     });
   });
 
@@ -53,6 +61,7 @@ describe('an entry every rule allows', () => {
       amount: '25',
       notional: '2500',
       referencePrice: '100',
+      dust: { amount: '0', notional: '0' },
     });
   });
 
@@ -274,6 +283,156 @@ describe('the rules, one by one', () => {
   });
 });
 
+describe('the unsellable remainder after a fee taken in the base asset', () => {
+  const XRP: MarketInfo = {
+    symbol: 'XRP/USDT',
+    base: 'XRP',
+    quote: 'USDT',
+    amountStep: '1',
+    priceTick: '0.01',
+    minAmount: '1',
+    minNotional: '5',
+    nativeStopLoss: true,
+    nativeTakeProfit: true,
+    reduceOnly: false,
+  };
+  /** 1000 USDT of XRP/USDT (lot step 1) at 100, Binance's fee (0.1 % in XRP on a buy). */
+  const xrp = (
+    overrides: { maxDustBps?: number; buyFeeAsset?: 'base' | 'quote'; side?: 'long' | 'short' } = {},
+  ) =>
+    facts({
+      signal: { symbol: 'XRP/USDT', side: overrides.side ?? 'long' },
+      trader: { sizingValue: '1000' },
+      limits: { maxDustBps: overrides.maxDustBps ?? 100 },
+      market: {
+        market: XRP,
+        freeBase: '50',
+        entryFee: { rate: '0.001', buyFeeAsset: overrides.buyFeeAsset ?? 'base' },
+      },
+    });
+
+  it('refuses XRP at step 1 and price 100: 0.99 XRP (99 USDT) would stay unsellable, above 1 % of 1000 USDT', () => {
+    const decision = evaluateEntry(xrp());
+    expect(rules(decision)).toEqual(['dust']);
+    expect(reasons(decision)).toEqual([
+      'The unsellable remainder after the fee (0.99 XRP, about 99 USDT) would exceed 1% of the entry notional 1000 USDT (10 USDT, risk_parameters.max_dust_bps 100): a buy of 10 XRP holds 9.99 XRP after the 0.1% fee taken in XRP, and an exit can sell only 9 XRP at the lot step of 1.',
+    ]);
+  });
+
+  it('allows a fine-step BTC entry (step 0.00001 at 60 000): its remainder is worth 0.2 USDT, 0.02 %', () => {
+    const decision = evaluateEntry(
+      facts({
+        trader: { sizingValue: '1000' },
+        market: {
+          market: { ...facts().market.market, amountStep: '0.00001', minAmount: '0.00001' },
+          last: '60000',
+          bid: '60000',
+          ask: '60000',
+        },
+      }),
+    );
+    expect(decision).toEqual({
+      kind: 'allow',
+      side: 'buy',
+      amount: '0.01666',
+      notional: '999.6',
+      referencePrice: '60000',
+      dust: { amount: '0.00000334', notional: '0.2004' },
+    });
+  });
+
+  it('allows the same XRP entry when the fee is taken in the quote asset: nothing is left behind', () => {
+    expect(evaluateEntry(xrp({ buyFeeAsset: 'quote' }))).toEqual({
+      kind: 'allow',
+      side: 'buy',
+      amount: '10',
+      notional: '1000',
+      referencePrice: '100',
+      dust: { amount: '0', notional: '0' },
+    });
+  });
+
+  it('allows the same XRP market for a short: a sell pays its fee in quote', () => {
+    expect(evaluateEntry(xrp({ side: 'short' }))).toMatchObject({
+      kind: 'allow',
+      side: 'sell',
+      amount: '10',
+      dust: { amount: '0', notional: '0' },
+    });
+  });
+
+  it('allows a remainder worth exactly the limit, and refuses it one basis point below', () => {
+    // 99 USDT of 1000 USDT is 990 bps
+    expect(evaluateEntry(xrp({ maxDustBps: 990 }))).toMatchObject({
+      kind: 'allow',
+      amount: '10',
+      dust: { amount: '0.99', notional: '99' },
+    });
+    expect(rules(evaluateEntry(xrp({ maxDustBps: 989 })))).toEqual(['dust']);
+  });
+
+  it('with a limit of 0 bps refuses any remainder, and still allows an entry that leaves none', () => {
+    expect(rules(evaluateEntry(xrp({ maxDustBps: 0 })))).toEqual(['dust']);
+    // 100 USDT of BTC at 100 (step 0.001): 1 BTC holds 0.999, a whole number of steps
+    expect(evaluateEntry(facts({ limits: { maxDustBps: 0 } }))).toMatchObject({ kind: 'allow', amount: '1' });
+  });
+
+  it('refuses an entry at the minimum notional: what the fee leaves cannot be sold at all', () => {
+    const decision = evaluateEntry(facts({ trader: { sizingValue: '5' } }));
+    expect(reasons(decision)).toEqual([
+      "The unsellable remainder after the fee (0.04995 BTC, about 4.995 USDT) would exceed 1% of the entry notional 5 USDT (0.05 USDT, risk_parameters.max_dust_bps 100): a buy of 0.05 BTC holds 0.04995 BTC after the 0.1% fee taken in BTC, and no exit can sell any of it: 0.049 BTC at the lot step of 0.001 is worth 4.9 USDT, below the exchange's minimum notional of 5 USDT.",
+    ]);
+  });
+
+  it('buys one step less than the rounding when that step would only add dust', () => {
+    // 100.1 USDT at 100 = 1.001 BTC; 1.001 holds 0.999999 and sells 0.999, as 1 BTC does with no dust
+    expect(evaluateEntry(facts({ trader: { sizingValue: '100.1' } }))).toMatchObject({
+      kind: 'allow',
+      amount: '1',
+      notional: '100',
+      dust: { amount: '0', notional: '0' },
+    });
+  });
+
+  it('says so when the step it left out brings the amount below the exchange’s minimum', () => {
+    const input = facts({ trader: { sizingValue: '100.1' } });
+    input.market.market = { ...input.market.market, minAmount: '1.001' };
+    expect(reasons(evaluateEntry(input))).toEqual([
+      "The entry amount 1 BTC (1.001 BTC rounded down to the step 0.001, less what would only have been left unsellable after the fee) is below the exchange's minimum amount of 1.001 BTC.",
+    ]);
+  });
+
+  it('gives the dust reason once, besides the other rules, and none for an order the exchange refuses', () => {
+    const withOthers = { ...xrp(), limits: { ...xrp().limits, maxPositionNotional: '500' } } as EntryFacts;
+    expect(rules(evaluateEntry(withOthers))).toEqual(['max_notional', 'dust']);
+    // 4 USDT: below the exchange's minimum notional, which is the only reason
+    expect(rules(evaluateEntry(facts({ trader: { sizingValue: '4' } })))).toEqual(['exchange_minimums']);
+  });
+
+  it('assumes the worst when the venue does not describe its fee: 0.1 % taken from the base', () => {
+    const market = facts().market.market;
+    expect(entryFeeOf(market)).toEqual(ASSUMED_ENTRY_FEE);
+    expect(ASSUMED_ENTRY_FEE).toEqual({ rate: '0.001', buyFeeAsset: 'base' });
+    expect(
+      entryFeeOf({ ...market, fees: { maker: '0.0002', taker: '0.0005', buyFeeAsset: 'quote' } }),
+    ).toEqual({
+      rate: '0.0005',
+      buyFeeAsset: 'quote',
+    });
+  });
+
+  it('is re-checked by the in-transaction rules with the plan’s expected dust, against the limit read then', () => {
+    const state = xrp({ maxDustBps: 100 });
+    const order = { amount: '10', referencePrice: '100', quote: 'USDT', dust: '0.99' };
+    expect(checkEntryState(state, order).map((v) => v.reason)).toEqual([
+      'The unsellable remainder after the fee (0.99 XRP, about 99 USDT) would exceed 1% of the entry notional 1000 USDT (10 USDT, risk_parameters.max_dust_bps 100).',
+    ]);
+    expect(checkEntryState({ ...state, limits: { ...state.limits, maxDustBps: 990 } }, order)).toEqual([]);
+    const { dust: _dust, ...withoutDust } = order;
+    expect(checkEntryState(state, withoutDust)).toEqual([]);
+  });
+});
+
 describe('large-trade confirmation', () => {
   it('waits for confirmation above the threshold', () => {
     const decision = evaluateEntry(
@@ -285,6 +444,7 @@ describe('large-trade confirmation', () => {
       amount: '20',
       notional: '2000',
       referencePrice: '100',
+      dust: { amount: '0', notional: '0' },
       reason:
         "The entry notional 2000 USDT is above the large-trade threshold of 1000 USDT; it waits for the user's confirmation.",
     });
