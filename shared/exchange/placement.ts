@@ -201,12 +201,15 @@ export async function reconcileUnknownOrders(
       await run.record(row, found);
       result.recorded.push(row.client_order_id);
     } else if (row.send_age_ms >= inFlightMs) {
-      await run.mark(
+      // Another run may have resumed the row (stamped a new send) since it was read: the mark
+      // re-checks the window in the same statement, and a fresh send keeps the row pending.
+      const status = await run.mark(
         row,
         'failed',
         'not on the exchange: looked up by client order id after the last send could have executed',
+        { unlessSentWithinMs: inFlightMs },
       );
-      result.failed.push(row.client_order_id);
+      (status === 'failed' ? result.failed : result.unresolved).push(row.client_order_id);
     } else {
       result.unresolved.push(row.client_order_id);
     }
@@ -324,7 +327,7 @@ class Placement {
       const reason = 'an earlier send may still be in flight and is not on the exchange yet; reconcile later';
       return this.result(row, await this.mark(row, 'unknown', reason), 'unknown', reason, null, 0);
     }
-    await this.touchSend(row);
+    if (!(await this.touchSend(row))) return this.result(row, row.status, 'unchanged', null, null, 0);
     return this.send(row);
   }
 
@@ -372,7 +375,7 @@ class Placement {
         return this.result(row, await this.mark(row, 'failed', why), 'failed', why, null, sends);
       }
       await this.sleep(backoffDelay(sends, this.resendBackoff, this.random));
-      await this.touchSend(row);
+      if (!(await this.touchSend(row))) return this.result(row, row.status, 'unchanged', reason, null, sends);
     }
   }
 
@@ -423,12 +426,17 @@ class Placement {
     row: OrderRow,
     status: 'rejected' | 'failed' | 'unknown',
     reason: string,
+    options: { unlessSentWithinMs?: number } = {},
   ): Promise<OrderRowStatus> {
     return this.db.transaction(async (tx) => {
       await this.setActor(tx);
       const rows = await tx.query<{ status: OrderRowStatus }>(
-        `update public.orders set status = $3, status_reason = $4 where id = $1 and status = $2 returning status`,
-        [row.id, row.status, status, reason],
+        `update public.orders set status = $3, status_reason = $4
+          where id = $1 and status = $2
+            and ($5::double precision is null
+                 or coalesce(submitted_at, created_at) < pg_catalog.now() - $5::double precision * interval '1 millisecond')
+          returning status`,
+        [row.id, row.status, status, reason, options.unlessSentWithinMs ?? null],
       );
       if (!rows[0]) return this.currentStatus(tx, row.id);
       row.status = status;
@@ -436,10 +444,23 @@ class Placement {
     });
   }
 
-  /** Stamps the time of a send about to happen, committed before it (what `inFlightMs` is measured from). */
-  async touchSend(row: OrderRow): Promise<void> {
-    await this.db.query('update public.orders set submitted_at = pg_catalog.now() where id = $1', [row.id]);
+  /**
+   * Stamps the time of a send about to happen, committed before it (what `inFlightMs` is
+   * measured from) — only while the row is still in the status this run read. False when
+   * another run moved it meanwhile (reconciliation marked it failed, or recorded the exchange's
+   * answer): then nothing may be sent, or a second order could go out beside a new attempt.
+   */
+  async touchSend(row: OrderRow): Promise<boolean> {
+    const rows = await this.db.query(
+      'update public.orders set submitted_at = pg_catalog.now() where id = $1 and status = $2 returning id',
+      [row.id, row.status],
+    );
+    if (rows.length === 0) {
+      row.status = await this.currentStatus(this.db, row.id);
+      return false;
+    }
     row.send_age_ms = 0;
+    return true;
   }
 
   lookup(row: OrderRow): Promise<ExchangeOrder | null> {

@@ -372,6 +372,61 @@ describeOnEachBackend('exactly-once placement', (database) => {
       expect(server.orders(account.apiKey)).toHaveLength(1);
     });
 
+    describe('a resumed run racing the sweep over the same crashed row', () => {
+      /** A row a crashed run left pending before any send, older than the in-flight window. */
+      async function crashedBeforeTheSend(account: Awaited<ReturnType<typeof accountOn>>) {
+        const { db } = database();
+        const crashing: Exchange = Object.create(account.exchange);
+        crashing.createOrder = async () => {
+          throw new Error('worker killed');
+        };
+        const order = intent(account);
+        await expect(placeOrder(db, crashing, order, noWait)).rejects.toThrow('worker killed');
+        const clientOrderId = `tf-${order.intentId}-e-1`;
+        await ageLastSend(db, clientOrderId);
+        return { order, clientOrderId };
+      }
+
+      it('the sweep that looked before the resumed send does not fail the order that send placed', async () => {
+        const { db } = database();
+        const account = await accountOn(db, server);
+        const { order, clientOrderId } = await crashedBeforeTheSend(account);
+        // The sweep's lookup finds nothing; before it acts on that, the resumed job sends.
+        const sweeping: Exchange = Object.create(account.exchange);
+        sweeping.fetchOrder = async (symbol, ref) => {
+          const found = await account.exchange.fetchOrder(symbol, ref);
+          const resumed = await placeOrder(db, account.exchange, order, noWait);
+          expect(resumed).toMatchObject({ outcome: 'placed', status: 'open', sends: 1 });
+          return found;
+        };
+
+        const swept = await reconcileUnknownOrders(db, sweeping, account.accountId);
+
+        expect(swept).toMatchObject({ failed: [], unresolved: [clientOrderId] });
+        expect(await orderRow(db, clientOrderId)).toMatchObject({ status: 'open' });
+        expect(server.orders(account.apiKey)).toHaveLength(1);
+      });
+
+      it('the resumed run whose row the sweep failed meanwhile sends nothing', async () => {
+        const { db } = database();
+        const account = await accountOn(db, server);
+        const { order, clientOrderId } = await crashedBeforeTheSend(account);
+        // The resumed job's lookup finds nothing; before it sends, the sweep gives the row up.
+        const resuming: Exchange = Object.create(account.exchange);
+        resuming.fetchOrder = async (symbol, ref) => {
+          const found = await account.exchange.fetchOrder(symbol, ref);
+          const swept = await reconcileUnknownOrders(db, account.exchange, account.accountId);
+          expect(swept).toMatchObject({ failed: [clientOrderId] });
+          return found;
+        };
+
+        const resumed = await placeOrder(db, resuming, order, noWait);
+
+        expect(resumed).toMatchObject({ outcome: 'unchanged', status: 'failed', sends: 0 });
+        expect(server.orders(account.apiKey)).toHaveLength(0);
+      });
+    });
+
     it('a pending row left by a crash is reconciled by the sweep once no send can be in flight', async () => {
       const { db } = database();
       const account = await accountOn(db, server);
