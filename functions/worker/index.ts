@@ -4,6 +4,11 @@
  * The handlers are the pipeline's (shared/pipeline); configuration is read in
  * shared/pipeline/env.ts. Sync runs once when an instance starts, so a restarted worker
  * reconciles with the exchanges before anything else.
+ *
+ * Time: the pipeline and the drain loop take their `now` from one clock. It is the wall clock,
+ * except under a local replay (`TRADEFLOW_MARKET_CLOCK=1`, set by the local stack only), where
+ * each authenticated request carries the market's time and moves the clock forward
+ * (shared/time/market-clock.ts). An unauthenticated request never touches it.
  */
 import { Hono } from 'hono';
 import { connectPostgres } from '../../shared/db/postgres-client.ts';
@@ -11,15 +16,19 @@ import { HttpError, secretsEqual } from '../../shared/http/errors.ts';
 import { pipelineDepsFromEnv } from '../../shared/pipeline/env.ts';
 import { createHandlers } from '../../shared/pipeline/handlers.ts';
 import { enqueueJob } from '../../shared/queue/queue-client.ts';
+import { createMarketClock, MARKET_TIME_HEADER } from '../../shared/time/market-clock.ts';
 import { drainJobs } from '../../shared/worker/drain.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 const workerKey = Deno.env.get('TRADEFLOW_WORKER_KEY');
 if (!dbUrl || !workerKey) throw new Error('worker: SUPABASE_DB_URL and TRADEFLOW_WORKER_KEY must be set');
 
+const marketClock = Deno.env.get('TRADEFLOW_MARKET_CLOCK') === '1' ? createMarketClock() : undefined;
+const now = marketClock?.now ?? Date.now;
+
 const db = connectPostgres(dbUrl, { max: 2, applicationName: 'tradeflow-worker' });
-const handlers = createHandlers(await pipelineDepsFromEnv(Deno.env.toObject()));
-const drain = () => drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000 });
+const handlers = createHandlers(await pipelineDepsFromEnv(Deno.env.toObject(), now));
+const drain = () => drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000, now });
 
 // Sync on start: enqueued (deduplicated with the cron's sync) and drained with the sync handler only.
 enqueueJob(db, 'sync', {}, 'cron:sync')
@@ -28,6 +37,7 @@ enqueueJob(db, 'sync', {}, 'cron:sync')
       worker: `start-${crypto.randomUUID()}`,
       handlers: { sync: handlers.sync },
       budgetMs: 10_000,
+      now,
     }),
   )
   .catch((error) =>
@@ -46,6 +56,7 @@ app.use('*', async (c, next) => {
   const token = c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '';
   if (!secretsEqual(token, workerKey))
     throw new HttpError(401, 'unauthorized', 'a valid worker key is required');
+  marketClock?.advance(c.req.header(MARKET_TIME_HEADER));
   await next();
 });
 

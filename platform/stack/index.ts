@@ -14,6 +14,7 @@
 import { chooseAnalyst } from '../../shared/analyst/choose-analyst.ts';
 import type { Analyst } from '../../shared/analyst/port.ts';
 import type { SqlClient } from '../../shared/db/sql.ts';
+import { MARKET_TIME_HEADER } from '../../shared/time/market-clock.ts';
 import { repoPath } from '../paths.ts';
 import { signAccessToken } from '../realtime/access-token.ts';
 import { type RealtimeGateway, startRealtimeGateway } from '../realtime/gateway.ts';
@@ -22,7 +23,7 @@ import { openStackDatabase, type StackDatabase } from './database.ts';
 import { type DemoSetup, prepareDemo } from './demo.ts';
 import { type Dispatcher, startDispatcher } from './dispatcher.ts';
 import { startFront } from './front.ts';
-import { type FunctionProcess, startFunction } from './functions.ts';
+import { type SupervisedFunction, superviseFunction } from './functions.ts';
 import { type MarketReplay, startMarketReplay } from './market-replay.ts';
 import { DEFAULT_DB_PORT, DEFAULT_FRONT_PORT, DEFAULT_SPEED, type StackOptions } from './options.ts';
 import { type SessionSnapshot, takeSnapshot } from './progress.ts';
@@ -31,11 +32,14 @@ import { createSignalSource, type SignalSource } from './signal-source.ts';
 
 export type { StackOptions } from './options.ts';
 
-/** The header that carries the market clock to the functions (serve-function.ts). */
-export const MARKET_TIME_HEADER = 'x-tradeflow-market-time';
 /** Jobs the market's clock drives (the schedules drive them too, on the wall clock). */
 const MARKET_JOBS = ['sync', 'monitor', 'risk'] as const;
 const FUNCTIONS = ['api', 'worker'] as const;
+/**
+ * Worker settings passed through from the stack's environment when set: the exchange request
+ * timeout and the in-flight window of order sends (shared/pipeline/env.ts).
+ */
+const WORKER_TUNABLES = ['TRADEFLOW_EXCHANGE_TIMEOUT_MS', 'TRADEFLOW_ORDER_IN_FLIGHT_MS'] as const;
 
 export interface SessionSummary extends SessionSnapshot {
   database: 'pglite' | 'postgres';
@@ -64,7 +68,8 @@ export interface Stack {
   replay: MarketReplay;
   dispatcher: Dispatcher;
   gateway: RealtimeGateway;
-  functions: Record<string, FunctionProcess>;
+  /** The Deno processes, restarted by their supervisor if they exit unexpectedly. */
+  functions: Record<string, SupervisedFunction>;
   analyst: Analyst;
   /** Kinds the worker has handlers for, as its /health reported at start. */
   workerHandlers: string[];
@@ -132,26 +137,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SUPABASE_JWT_SECRET: secrets.jwtSecret,
       TRADEFLOW_WORKER_KEY: secrets.workerKey,
       TRADEFLOW_MASTER_KEY: secrets.masterKey,
-      TRADEFLOW_EXCHANGE_URLS: JSON.stringify({ binance: replay.exchange.url }),
+      TRADEFLOW_EXCHANGE_URLS: JSON.stringify({ binance: replay.exchange.url, ...options.exchangeUrls }),
     };
+    for (const name of WORKER_TUNABLES) {
+      const value = env[name]?.trim();
+      if (value) functionEnv[name] = value;
+    }
     // The worker analyses with the same analyst the session uses: no key, no OpenAI.
     if (useOpenAi) {
       for (const [name, value] of Object.entries(env)) {
         if (name.startsWith('OPENAI_') && value !== undefined) functionEnv[name] = value;
       }
     }
-    const functions: Record<string, FunctionProcess> = {};
+    const functions: Record<string, SupervisedFunction> = {};
     await Promise.all(
       FUNCTIONS.map(async (name) => {
-        const fn = await startFunction({
+        const fn = await superviseFunction({
           name,
           env: functionEnv,
           marketClock: name === 'worker',
           onOutput: (line) => log(`[${name}] ${line}`),
+          // The first process and every restart (on a new port) serve behind the same path.
+          onStart: (served) => front.route(name, served.url),
+          log,
         });
         functions[name] = fn;
         cleanup.push(() => fn.stop());
-        front.route(name, fn.url);
       }),
     );
 

@@ -7,7 +7,7 @@
  * Time: every series is shifted so that its first replayed candle closes at the start of the
  * session (rounded down to the largest interval, keeping candles on their boundaries). At speed
  * 1 the market is then live; faster, the market clock runs ahead of the wall clock, and the
- * stack hands that clock to the worker (serve-function.ts). Retention and "recent candles"
+ * stack hands that clock to the worker (shared/time/market-clock.ts). Retention and "recent candles"
  * queries see sensible times either way, whatever year the file comes from.
  *
  * The server's own replay timer is off: the stack steps it, so that "max" speed can wait for the

@@ -34,7 +34,15 @@ export interface StackOptions {
   signalEvery?: number;
   /** Replay to the end, wait for the pipeline to settle, print the summary as JSON, stop. */
   exitWhenDone?: boolean;
-  /** Environment handed to the functions (default process.env: OPENAI_* pass through). */
+  /**
+   * Exchange id → base URL for the worker's ccxt clients (testnet and live accounts), over the
+   * default of binance → the replay's local exchange.
+   */
+  exchangeUrls?: Record<string, string>;
+  /**
+   * Environment the functions' settings come from (default process.env): OPENAI_* pass through,
+   * and the worker's TRADEFLOW_EXCHANGE_TIMEOUT_MS and TRADEFLOW_ORDER_IN_FLIGHT_MS.
+   */
   env?: Record<string, string | undefined>;
   /** Where progress and notices go (default: the terminal). */
   log?: (line: string) => void;

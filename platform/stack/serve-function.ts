@@ -9,10 +9,15 @@
  * `TRADEFLOW_FUNCTION_PORT`, and announces readiness with one line on stdout
  * (`tradeflow-function-listening <port>`) that the stack waits for.
  *
- * With `TRADEFLOW_MARKET_CLOCK=1` the function also runs on the market clock of the replay:
- * every request the stack sends carries `x-tradeflow-market-time` (ms), and `Date` inside this
- * process follows it (real time keeps flowing between requests). A replay at 60× or "max" speed
- * then looks to the worker exactly like a live market, instead of candles from the future.
+ * With `TRADEFLOW_EXIT_WITH_PARENT=1`, stdin is a pipe from the stack that is never written to:
+ * end-of-file means the stack's process is gone (even killed with SIGKILL, when no exit hook of
+ * its own could run), and the function exits at once rather than live on as an orphan. A
+ * graceful stop does not go this way: the stack finishes the worker's request in flight first,
+ * then sends SIGTERM.
+ *
+ * Nothing else is changed in the function's world: the market clock of a fast replay reaches
+ * the worker as a header that it reads itself (functions/worker/index.ts), not through a
+ * patched `Date`.
  *
  * Written against a minimal view of the Deno namespace so that Node's type check accepts it.
  */
@@ -30,10 +35,11 @@ interface DenoLike {
   env: { get(name: string): string | undefined };
   args: string[];
   cwd(): string;
+  stdin: { readable: ReadableStream<Uint8Array> };
+  exit(code?: number): never;
 }
 
 const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
-const MARKET_TIME_HEADER = 'x-tradeflow-market-time';
 
 const port = Number(deno.env.get('TRADEFLOW_FUNCTION_PORT'));
 const entry = deno.args[0];
@@ -41,12 +47,7 @@ if (!Number.isInteger(port) || port <= 0 || !entry) {
   throw new Error('usage: TRADEFLOW_FUNCTION_PORT=<port> deno run -A serve-function.ts <function index.ts>');
 }
 
-const realDate = Date;
-const realNow = (): number => realDate.now();
-
-const followMarketClock = deno.env.get('TRADEFLOW_MARKET_CLOCK') === '1';
-let clockOffsetMs = 0;
-if (followMarketClock) installMarketClock(() => clockOffsetMs);
+if (deno.env.get('TRADEFLOW_EXIT_WITH_PARENT') === '1') void exitWhenParentIsGone();
 
 const originalServe = deno.serve.bind(deno);
 deno.serve = (...args: unknown[]) => {
@@ -54,13 +55,6 @@ deno.serve = (...args: unknown[]) => {
   const options = (args.find((arg) => typeof arg === 'object' && arg !== null) ?? {}) as ServeOptions;
   const handler = handlerArg ?? options.handler;
   if (!handler) throw new Error('serve-function: Deno.serve was called without a handler');
-  const wrapped: Handler = (request, info) => {
-    if (followMarketClock) {
-      const marketTime = Number(request.headers.get(MARKET_TIME_HEADER));
-      if (Number.isFinite(marketTime) && marketTime > 0) clockOffsetMs = marketTime - realNow();
-    }
-    return handler(request, info);
-  };
   return originalServe(
     {
       ...options,
@@ -69,23 +63,22 @@ deno.serve = (...args: unknown[]) => {
       port,
       onListen: (address: { port: number }) => console.log(`tradeflow-function-listening ${address.port}`),
     },
-    wrapped,
+    handler,
   );
 };
 
-/** Replaces the global Date with one offset by the market clock; explicit dates are unchanged. */
-function installMarketClock(offset: () => number): void {
-  const Real = realDate;
-  class MarketDate extends Real {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(Real.now() + offset());
-      else super(...(args as [string | number | Date]));
+/** Reads stdin to its end (the parent never writes), then exits: the parent has gone. */
+async function exitWhenParentIsGone(): Promise<void> {
+  try {
+    const reader = deno.stdin.readable.getReader();
+    while (!(await reader.read()).done) {
+      // Nothing is ever sent; anything that is, is ignored.
     }
-    static override now(): number {
-      return Real.now() + offset();
-    }
+  } catch {
+    // A read error means the pipe is broken: the parent is gone just the same.
   }
-  (globalThis as unknown as { Date: DateConstructor }).Date = MarketDate as unknown as DateConstructor;
+  // No farewell line: stdout and stderr went with the parent.
+  deno.exit(0);
 }
 
 const url = new URL(entry, `file://${deno.cwd()}/`);

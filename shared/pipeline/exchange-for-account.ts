@@ -102,7 +102,7 @@ async function openAccountExchange(
         : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     },
-    { guard: new AccountRequestGuard({ db, accountId }) },
+    { guard: new AccountRequestGuard({ db, accountId }), clock: options.clock },
   );
   if (base) mergeSpotErrorTables(exchange.client.exceptions as ExceptionTables);
   return exchange;
