@@ -13,22 +13,26 @@ import { toDecimalString } from '../money/decimal.ts';
 import { nextUtcMidnight, startOfUtcDay } from './utc-day.ts';
 
 export async function dailyRealizedPnl(db: SqlQueryable, traderId: number, now: number): Promise<string> {
-  return sumClosedToday(db, 's.trader_id = $1', traderId, now);
+  return sumClosedToday(db, traderId, null, now);
 }
 
 /** The same across all of a user's traders: what the user-level daily loss limit compares with. */
 export async function dailyRealizedPnlForUser(db: SqlQueryable, owner: string, now: number): Promise<string> {
-  return sumClosedToday(db, 's.owner = $1', owner, now);
+  return sumClosedToday(db, null, owner, now);
 }
 
-async function sumClosedToday(db: SqlQueryable, filter: string, key: unknown, now: number): Promise<string> {
+/** internal.realized_pnl_closed_between (migration 20261121009100) over the UTC day of `now`. */
+async function sumClosedToday(
+  db: SqlQueryable,
+  traderId: number | null,
+  owner: string | null,
+  now: number,
+): Promise<string> {
   const rows = await db.query<{ pnl: string }>(
-    `select coalesce(sum(s.realized_pnl), 0)::text as pnl
-       from public.signals s
-      where ${filter} and s.status = 'closed'
-        and s.closed_at >= pg_catalog.to_timestamp($2::double precision / 1000)
-        and s.closed_at < pg_catalog.to_timestamp($3::double precision / 1000)`,
-    [key, startOfUtcDay(now), nextUtcMidnight(now)],
+    `select internal.realized_pnl_closed_between($1, $2,
+              pg_catalog.to_timestamp($3::double precision / 1000),
+              pg_catalog.to_timestamp($4::double precision / 1000))::text as pnl`,
+    [traderId, owner, startOfUtcDay(now), nextUtcMidnight(now)],
   );
   return toDecimalString(rows[0]?.pnl ?? '0');
 }

@@ -26,6 +26,27 @@
 --
 -- Returns null when the signal does not exist; numbers that are money come back as text, times
 -- as epoch milliseconds (an open-ended halt, 'infinity', as the JSON string "Infinity").
+-- Realised P&L of the signals closed in [p_from, p_to): of one trader (p_trader_id), or across
+-- all of a user's traders (p_trader_id null, p_owner). The one definition of "the day's realised
+-- P&L" the risk engine uses (shared/risk/daily-pnl.ts states why signals are its source).
+create or replace function internal.realized_pnl_closed_between(
+  p_trader_id bigint,
+  p_owner uuid,
+  p_from timestamptz,
+  p_to timestamptz
+) returns numeric
+language sql stable set search_path = ''
+as $$
+  select coalesce(sum(s.realized_pnl), 0)
+    from public.signals s
+   where s.status = 'closed' and s.closed_at >= p_from and s.closed_at < p_to
+     and case when p_trader_id is not null then s.trader_id = p_trader_id else s.owner = p_owner end
+$$;
+comment on function internal.realized_pnl_closed_between(bigint, uuid, timestamptz, timestamptz) is
+  'Realised P&L of the signals closed in [p_from, p_to), of one trader or (trader null) of all of a user''s traders.';
+revoke execute on function internal.realized_pnl_closed_between(bigint, uuid, timestamptz, timestamptz)
+  from public, anon, authenticated;
+
 create or replace function internal.entry_state(
   p_signal_id bigint,
   p_day_start timestamptz,
@@ -125,14 +146,8 @@ begin
               and s.id <> p_signal_id
             limit 1)) x
         limit 1),
-      'trader_pnl_today', (
-        select coalesce(sum(s.realized_pnl), 0)::text from public.signals s
-         where s.trader_id = v_trader_id and s.status = 'closed'
-           and s.closed_at >= p_day_start and s.closed_at < p_day_end),
-      'user_pnl_today', (
-        select coalesce(sum(s.realized_pnl), 0)::text from public.signals s
-         where s.owner = v_owner and s.status = 'closed'
-           and s.closed_at >= p_day_start and s.closed_at < p_day_end)
+      'trader_pnl_today', internal.realized_pnl_closed_between(v_trader_id, null, p_day_start, p_day_end)::text,
+      'user_pnl_today', internal.realized_pnl_closed_between(null, v_owner, p_day_start, p_day_end)::text
     )
   );
 end
