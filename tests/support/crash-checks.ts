@@ -209,14 +209,28 @@ export async function expectOneProtectedEntryPerSignal(
     [],
   );
 
-  const signals = await db.query<{ id: number; status: string; live_position: boolean }>(
-    `select s.id, s.status,
+  const signals = await db.query<{
+    id: number;
+    status: string;
+    status_reason: string | null;
+    live_position: boolean;
+    orders: string | null;
+  }>(
+    `select s.id, s.status, s.status_reason,
+            (select string_agg(o.client_order_id || ' ' || o.status || coalesce(' (' || o.status_reason || ')', ''), '; ' order by o.id)
+               from public.signal_orders so join public.orders o on o.id = so.order_id
+              where so.signal_id = s.id) as orders,
             exists (select 1 from public.signal_positions sp join public.positions p on p.id = sp.position_id
                      where sp.signal_id = s.id and p.status = 'open' and p.amount > 0) as live_position
        from public.signals s where s.id = any($1::bigint[]) order by s.id`,
     [signalIds],
   );
-  // Every signal in position, holding what it bought.
+  // Every signal in position, holding what it bought (a failure names why, and its orders).
+  expect(
+    signals
+      .filter((s) => s.status !== 'in_position' || !s.live_position)
+      .map((s) => `signal ${s.id} ${s.status} (${s.status_reason ?? ''}): ${s.orders ?? 'no orders'}`),
+  ).toEqual([]);
   expect(signals.map((s) => [s.id, s.status, s.live_position])).toEqual(
     [...signalIds].sort((a, b) => a - b).map((id) => [id, 'in_position', true]),
   );
