@@ -9,6 +9,7 @@
  * - `urls` replaces URL entries after that (tests point `api` at a local exchange server).
  * - ccxt's automatic retries are forced off, whatever `options` says: a retried order
  *   creation is a duplicate order.
+ * - open orders of every market (no symbol) may be asked for: the port promises it.
  */
 import ccxt, { type Exchange as CcxtClient } from 'ccxt';
 import { CcxtExchange, type CcxtExchangeOptions } from './ccxt-exchange.ts';
@@ -49,7 +50,14 @@ export function createCcxtClient(config: CcxtAccountConfig): CcxtClient {
     enableRateLimit: config.enableRateLimit ?? true,
     ...(config.timeoutMs === undefined ? {} : { timeout: config.timeoutMs }),
   });
-  client.options = { ...client.options, ...config.options, maxRetriesOnFailure: 0 };
+  client.options = {
+    ...client.options,
+    ...config.options,
+    maxRetriesOnFailure: 0,
+    // The port's openOrders() without a symbol means every market (the emergency stop's sweep
+    // for orders we do not track): ccxt's Binance refuses that unless acknowledged.
+    warnOnFetchOpenOrdersWithoutSymbol: false,
+  };
 
   if (config.mode === 'testnet') {
     if (!hasSandboxUrls(client)) {

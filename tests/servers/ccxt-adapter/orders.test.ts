@@ -252,4 +252,28 @@ describe('the CCXT adapter against the local Binance-compatible exchange', () =>
     expect(order.status).toBe('filled');
     expect(server.orders('opened-from-id')).toHaveLength(1);
   });
+
+  it('lists the open orders of every market when asked without a symbol (the emergency stop’s sweep)', async () => {
+    const server = await exchangeWith([flat(0, 30_000)]);
+    const exchange = openCcxtExchange({
+      exchangeId: 'binance',
+      mode: 'live',
+      credentials: { apiKey: 'open-orders-everywhere', secret: 's' },
+      urls: { api: localBinanceUrls(server.url) },
+      options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
+      enableRateLimit: false,
+    });
+    await exchange.createOrder({
+      clientOrderId: 'tf-9-e-1',
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      amount: '0.001',
+      price: '29000',
+    });
+
+    expect((await exchange.openOrders()).map((o) => [o.clientOrderId, o.status])).toEqual([
+      ['tf-9-e-1', 'open'],
+    ]);
+  });
 });
