@@ -101,6 +101,10 @@ async function openAccountExchange(
         ? { options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false } }
         : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      // The account's request budget in Postgres (the guard below) is the limit, shared by every
+      // invocation. ccxt's own throttle would only make each request repay the previous one's
+      // weight in sleep (about 200 ms before an order that follows a balance read).
+      enableRateLimit: false,
     },
     { guard: new AccountRequestGuard({ db, accountId }), clock: options.clock },
   );
