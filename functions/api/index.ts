@@ -11,7 +11,7 @@ import { ccxtCredentialVerifier } from '../../shared/exchange/credentials.ts';
 // Throws at start-up (missing master key, database URL or JWT settings): the function refuses to serve.
 const config = await loadApiConfig(Deno.env.toObject());
 const app = createApiApp({
-  db: connectPostgres(config.dbUrl, { max: 3, applicationName: 'tradeflow-api' }),
+  db: connectPostgres(config.dbUrl, { max: 3, applicationName: 'tradeflow-api', prepare: config.dbPrepare }),
   keyring: config.keyring,
   verifyToken: createTokenVerifier(config.auth),
   credentials: ccxtCredentialVerifier(),

@@ -26,7 +26,13 @@ if (!dbUrl || !workerKey) throw new Error('worker: SUPABASE_DB_URL and TRADEFLOW
 const marketClock = Deno.env.get('TRADEFLOW_MARKET_CLOCK') === '1' ? createMarketClock() : undefined;
 const now = marketClock?.now ?? Date.now;
 
-const db = connectPostgres(dbUrl, { max: 2, applicationName: 'tradeflow-worker' });
+// Prepared statements only where the connection is direct (TRADEFLOW_DB_PREPARE=1, the local
+// stack): Supabase's transaction-mode pooler cannot keep them.
+const db = connectPostgres(dbUrl, {
+  max: 2,
+  applicationName: 'tradeflow-worker',
+  prepare: Deno.env.get('TRADEFLOW_DB_PREPARE') === '1',
+});
 const handlers = createHandlers(await pipelineDepsFromEnv(Deno.env.toObject(), now));
 const drain = () => drainJobs(db, { worker: `edge-${crypto.randomUUID()}`, handlers, budgetMs: 20_000, now });
 

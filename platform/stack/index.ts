@@ -134,6 +134,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SUPABASE_URL: front.url,
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_DB_URL: database.wireUrl,
+      // A direct connection (a PostgreSQL server, or the PGlite multiplexer, which renames each
+      // connection's statements): prepared statements are safe and halve the per-statement cost.
+      TRADEFLOW_DB_PREPARE: '1',
       SUPABASE_JWT_SECRET: secrets.jwtSecret,
       TRADEFLOW_WORKER_KEY: secrets.workerKey,
       TRADEFLOW_MASTER_KEY: secrets.masterKey,

@@ -8,6 +8,8 @@ import { loadMasterKeys, type MasterKeyring } from '../vault/index.ts';
 
 export interface ApiConfig {
   dbUrl: string;
+  /** Prepared statements on a direct connection (TRADEFLOW_DB_PREPARE=1); never through a transaction pooler. */
+  dbPrepare: boolean;
   keyring: MasterKeyring;
   auth: AuthConfig;
 }
@@ -22,5 +24,10 @@ export async function loadApiConfig(env: Record<string, string | undefined>): Pr
   if (!jwtSecret && !supabaseUrl) {
     throw new Error('api: set SUPABASE_JWT_SECRET or SUPABASE_URL so that user tokens can be verified');
   }
-  return { dbUrl, keyring, auth: { jwtSecret, supabaseUrl } };
+  return {
+    dbUrl,
+    dbPrepare: env['TRADEFLOW_DB_PREPARE'] === '1',
+    keyring,
+    auth: { jwtSecret, supabaseUrl },
+  };
 }

@@ -11,7 +11,11 @@ export interface PostgresClientOptions {
   max?: number;
   /** Named in pg_stat_activity. */
   applicationName?: string;
-  /** Use prepared statements (faster on a direct connection; not through a transaction pooler). */
+  /**
+   * Named prepared statements: each statement is parsed and planned once per connection
+   * instead of on every call (about half the per-statement cost on a direct connection). Off by
+   * default: a transaction-mode pooler (Supabase's on port 6543) cannot keep them.
+   */
   prepare?: boolean;
 }
 
@@ -25,16 +29,20 @@ export function connectPostgres(url: string, options: PostgresClientOptions = {}
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
     },
   });
-  return wrapPostgres(sql);
+  return wrapPostgres(sql, options.prepare ?? false);
 }
 
 type PostgresTypes = { bigint: number };
 type PostgresSql = postgres.Sql<PostgresTypes>;
 
-function queryable(sql: PostgresSql | postgres.TransactionSql<PostgresTypes>): SqlQueryable {
+function queryable(
+  sql: PostgresSql | postgres.TransactionSql<PostgresTypes>,
+  prepare: boolean,
+): SqlQueryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      // sql.unsafe does not prepare unless asked per call, whatever the client's own option says.
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
       return rows as unknown as T[];
     },
     async exec(script: string) {
@@ -43,11 +51,11 @@ function queryable(sql: PostgresSql | postgres.TransactionSql<PostgresTypes>): S
   };
 }
 
-function wrapPostgres(sql: PostgresSql): SqlClient {
+function wrapPostgres(sql: PostgresSql, prepare: boolean): SqlClient {
   return {
-    ...queryable(sql),
+    ...queryable(sql, prepare),
     async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>) {
-      return (await sql.begin((tx) => fn(queryable(tx)))) as T;
+      return (await sql.begin((tx) => fn(queryable(tx, prepare)))) as T;
     },
     async close() {
       await sql.end({ timeout: 5 });
