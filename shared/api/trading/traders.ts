@@ -8,7 +8,8 @@
  *
  * Intervals travel as whole seconds (`analysis_interval_seconds`, `signal_ttl_seconds`), money
  * as decimal strings. `halted_until` and `halt_reason` are read-only: the risk engine and the
- * emergency stop set them (the table's column grants refuse them too).
+ * emergency stop set them (the table's column grants refuse them too). `metrics` is the
+ * trader's track record, kept by the database as its signals end (read-only).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -103,12 +104,54 @@ const WRITABLE: [keyof TraderInput, string, string][] = [
   ['signal_ttl_seconds', 'signal_ttl', 'interval'],
 ];
 
+/**
+ * The trader's record (public.trader_metrics, kept by the database as its signals end), with
+ * the ratios derived from it. Money as decimal strings; a ratio is null until it means something
+ * (no closed signal yet, no loss yet for the profit factor).
+ */
+const METRICS_SQL = `(select pg_catalog.jsonb_build_object(
+    'signals_closed', m.signals_closed, 'wins', m.wins, 'losses', m.losses,
+    'breakeven', m.signals_closed - m.wins - m.losses,
+    'signals_rejected', m.signals_rejected, 'signals_expired', m.signals_expired,
+    'signals_cancelled', m.signals_cancelled, 'signals_failed', m.signals_failed,
+    'win_rate', case when m.signals_closed > 0 then round(m.wins::numeric / m.signals_closed, 4)::text end,
+    'realized_pnl', m.realized_pnl::text, 'fees_paid', m.fees_paid::text,
+    'average_pnl', case when m.signals_closed > 0 then round(m.realized_pnl / m.signals_closed, 8)::text end,
+    'gross_profit', m.gross_profit::text, 'gross_loss', m.gross_loss::text,
+    'profit_factor', case when m.gross_loss < 0 then round(m.gross_profit / -m.gross_loss, 4)::text end,
+    'best_pnl', m.best_pnl::text, 'worst_pnl', m.worst_pnl::text,
+    'last_closed_at', m.last_closed_at)
+  from public.trader_metrics m where m.trader_id = traders.id)`;
+
+export interface TraderMetrics {
+  signals_closed: number;
+  wins: number;
+  losses: number;
+  breakeven: number;
+  signals_rejected: number;
+  signals_expired: number;
+  signals_cancelled: number;
+  signals_failed: number;
+  /** wins ÷ closed signals, 4 decimals; null before the first close. */
+  win_rate: string | null;
+  realized_pnl: string;
+  fees_paid: string;
+  average_pnl: string | null;
+  gross_profit: string;
+  gross_loss: string;
+  /** gross profit ÷ |gross loss|, 4 decimals; null before the first loss. */
+  profit_factor: string | null;
+  best_pnl: string | null;
+  worst_pnl: string | null;
+  last_closed_at: string | null;
+}
+
 export const TRADER_COLUMNS = `id, name, kind, account_id, sizing_rule, sizing_value, max_positions, daily_loss_limit,
   allowed_symbols, auto_execute,
   floor(extract(epoch from analysis_interval))::integer as analysis_interval_seconds,
   floor(extract(epoch from signal_ttl))::integer as signal_ttl_seconds,
   coalesce(halted_until > now(), false) as halted, ${timestampSql('halted_until')}, halt_reason,
-  created_at, updated_at`;
+  created_at, updated_at, ${METRICS_SQL} as metrics`;
 
 export interface TraderRow {
   id: number;
@@ -129,6 +172,7 @@ export interface TraderRow {
   halt_reason: string | null;
   created_at: Date;
   updated_at: Date;
+  metrics: TraderMetrics;
 }
 
 /** The caller's trader, read under RLS (another user's trader is simply not there). */

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, expect, it } from 'vitest';
+import { advanceSignal, signal } from '../../support/builders.ts';
 import { describeOnEachBackend } from '../../support/databases.ts';
 import { type Call, signedInUser, type Trader, type TradingApi, tradingApi } from './support.ts';
 
@@ -61,6 +62,64 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
       daily_loss_limit: null,
       auto_execute: false,
     });
+  });
+
+  it("shows the trader's record: empty at first, then every ended signal with its ratios", async () => {
+    const fresh = await call('GET', `/traders/${traderId}`, { token: alice.token });
+    expect(fresh.body.trader.metrics).toMatchObject({
+      signals_closed: 0,
+      win_rate: null,
+      realized_pnl: '0',
+      average_pnl: null,
+      profit_factor: null,
+      best_pnl: null,
+      last_closed_at: null,
+    });
+
+    // The system closes two signals (a win and a loss) and rejects a third.
+    const { db } = database();
+    for (const [pnl, fees] of [
+      ['6', '0.2'],
+      ['-2', '0.1'],
+    ]) {
+      const id = await signal(db, alice.userId, traderId);
+      await advanceSignal(db, id, 'analyzing', 'monitoring', 'ready', 'in_position');
+      await db.query(
+        `update public.signals set status = 'closed', realized_pnl = $2, fees_paid = $3 where id = $1`,
+        [id, pnl, fees],
+      );
+    }
+    await advanceSignal(db, await signal(db, alice.userId, traderId), 'rejected');
+
+    const answer = await call('GET', '/traders', { token: alice.token });
+    const record = answer.body.traders.find((t: { id: number }) => t.id === traderId).metrics;
+    expect(record).toMatchObject({
+      signals_closed: 2,
+      wins: 1,
+      losses: 1,
+      breakeven: 0,
+      signals_rejected: 1,
+      win_rate: '0.5000',
+      realized_pnl: '4',
+      fees_paid: '0.3',
+      average_pnl: '2.00000000',
+      gross_profit: '6',
+      gross_loss: '-2',
+      profit_factor: '3.0000',
+      best_pnl: '6',
+      worst_pnl: '-2',
+    });
+    expect(Number.isNaN(Date.parse(record.last_closed_at))).toBe(false);
+  });
+
+  it('refuses to write the record through the API', async () => {
+    const answer = await call('PATCH', `/traders/${traderId}`, {
+      token: alice.token,
+      body: { metrics: { realized_pnl: '1000000' } },
+    });
+    expect(answer.status).toBe(400);
+    const after = await call('GET', `/traders/${traderId}`, { token: alice.token });
+    expect(after.body.trader.metrics.realized_pnl).toBe('4');
   });
 
   it('refuses to write the halt fields, naming them', async () => {

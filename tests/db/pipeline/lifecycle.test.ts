@@ -83,6 +83,19 @@ describeOnEachBackend('a signal through the pipeline', (database) => {
     expect(closed!.status).toBe('closed');
     expect(closed!.realized_pnl).toBe(expected.toFixed());
     expect(closed!.fees_paid).toBe('0.2009148344'); // 0.00095932 BTC at 104.25 + 0.1009057244 USDT
+    // The trader's record counted the close in the same transaction.
+    const [metrics] = await setup.db.query<Record<string, unknown>>(
+      `select signals_closed, wins, losses, realized_pnl::text as pnl, fees_paid::text as fees
+         from public.trader_metrics where trader_id = $1`,
+      [setup.traderId],
+    );
+    expect(metrics).toEqual({
+      signals_closed: 1,
+      wins: 1,
+      losses: 0,
+      pnl: '0.7957795656',
+      fees: '0.2009148344',
+    });
     const events = await setup.db.query<{ to_status: string; actor: string }>(
       'select to_status, actor from public.signal_events where signal_id = $1 order by id',
       [id],

@@ -1,0 +1,159 @@
+-- Trader metrics: each trader's track record, kept by the database as its signals end.
+--
+-- A signal reaches an end status (closed, rejected, expired, cancelled, failed) once and never
+-- leaves it (internal.signal_transitions has no way out), so a trigger on that transition counts
+-- every signal exactly once, in the same transaction that ends it. The record therefore cannot
+-- drift from the signals, whichever client ended them (the worker's close, the API's cancel,
+-- the emergency stop, a person in SQL), and a retried job that finds the signal already ended
+-- counts nothing twice. A closed signal's result is final: its P&L cannot change afterwards.
+
+-- One row per trader (created with the trader), written only by the triggers below.
+create table public.trader_metrics (
+  trader_id bigint primary key,
+  owner uuid not null references auth.users (id),
+  -- Closed signals, split by the sign of their realised P&L (net of fees, in quote).
+  signals_closed integer not null default 0,
+  wins integer not null default 0,
+  losses integer not null default 0,
+  -- Signals that ended without a trade, by how they ended.
+  signals_rejected integer not null default 0,
+  signals_expired integer not null default 0,
+  signals_cancelled integer not null default 0,
+  signals_failed integer not null default 0,
+  -- Sums over closed signals, in the quote currency (exact numeric, never floats).
+  realized_pnl numeric not null default 0,
+  fees_paid numeric not null default 0,
+  gross_profit numeric not null default 0,
+  gross_loss numeric not null default 0,
+  best_pnl numeric,
+  worst_pnl numeric,
+  last_closed_at timestamptz,
+  updated_at timestamptz not null default now(),
+  foreign key (trader_id, owner) references public.traders (id, owner) on delete cascade,
+  constraint counts_are_not_negative check (
+    least(signals_closed, wins, losses, signals_rejected, signals_expired, signals_cancelled, signals_failed) >= 0),
+  constraint wins_and_losses_are_closed_signals check (wins + losses <= signals_closed),
+  constraint profit_and_loss_have_their_sign check (gross_profit >= 0 and gross_loss <= 0),
+  constraint pnl_is_profit_plus_loss check (realized_pnl = gross_profit + gross_loss),
+  constraint extremes_only_with_closed_signals check ((signals_closed = 0) = (best_pnl is null and worst_pnl is null))
+);
+create index trader_metrics_owner on public.trader_metrics (owner);
+comment on table public.trader_metrics is
+  'Each trader''s track record (closed signals, wins, losses, realised P&L, fees, best and worst trade, signals ended without a trade), counted by a trigger in the transaction that ends each signal.';
+
+-- A trader starts with an empty record, so readers always find one.
+create or replace function internal.create_trader_metrics() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into public.trader_metrics (trader_id, owner) values (new.id, new.owner)
+    on conflict (trader_id) do nothing;
+  return null;
+end
+$$;
+comment on function internal.create_trader_metrics() is
+  'Gives every new trader its (empty) trader_metrics row.';
+create trigger traders_metrics_row after insert on public.traders
+  for each row execute function internal.create_trader_metrics();
+
+-- Counts a signal that has just ended into its trader's record. The upsert takes the row lock,
+-- so signals of one trader ending at the same time are counted one after the other.
+create or replace function internal.count_signal_outcome() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  closed boolean := new.status = 'closed';
+  -- Null for a signal that ended without a trade: it has no result to add.
+  pnl numeric := case when new.status = 'closed' then coalesce(new.realized_pnl, 0) end;
+begin
+  insert into public.trader_metrics as m (
+    trader_id, owner, signals_closed, wins, losses,
+    signals_rejected, signals_expired, signals_cancelled, signals_failed,
+    realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
+  values (
+    new.trader_id, new.owner, closed::integer, coalesce(pnl > 0, false)::integer, coalesce(pnl < 0, false)::integer,
+    (new.status = 'rejected')::integer, (new.status = 'expired')::integer,
+    (new.status = 'cancelled')::integer, (new.status = 'failed')::integer,
+    coalesce(pnl, 0), case when closed then coalesce(new.fees_paid, 0) else 0 end,
+    greatest(coalesce(pnl, 0), 0), least(coalesce(pnl, 0), 0), pnl, pnl,
+    case when closed then new.closed_at end)
+  on conflict (trader_id) do update set
+    signals_closed = m.signals_closed + excluded.signals_closed,
+    wins = m.wins + excluded.wins,
+    losses = m.losses + excluded.losses,
+    signals_rejected = m.signals_rejected + excluded.signals_rejected,
+    signals_expired = m.signals_expired + excluded.signals_expired,
+    signals_cancelled = m.signals_cancelled + excluded.signals_cancelled,
+    signals_failed = m.signals_failed + excluded.signals_failed,
+    realized_pnl = m.realized_pnl + excluded.realized_pnl,
+    fees_paid = m.fees_paid + excluded.fees_paid,
+    gross_profit = m.gross_profit + excluded.gross_profit,
+    gross_loss = m.gross_loss + excluded.gross_loss,
+    -- greatest/least ignore nulls: a signal ended without a trade leaves the extremes alone.
+    best_pnl = greatest(m.best_pnl, excluded.best_pnl),
+    worst_pnl = least(m.worst_pnl, excluded.worst_pnl),
+    last_closed_at = greatest(m.last_closed_at, excluded.last_closed_at),
+    updated_at = pg_catalog.now();
+  return null;
+end
+$$;
+comment on function internal.count_signal_outcome() is
+  'Adds a signal that has just reached an end status to its trader''s trader_metrics row (exactly once: end statuses are final).';
+create trigger signals_count_outcome after update of status on public.signals
+  for each row
+  when (old.status is distinct from new.status
+        and new.status in ('closed', 'rejected', 'expired', 'cancelled', 'failed'))
+  execute function internal.count_signal_outcome();
+
+-- A closed signal's result is what its trader's record counted: it cannot be rewritten.
+create or replace function internal.refuse_result_change() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  raise exception 'signal %: a closed signal''s realised P&L and fees are final', old.id
+    using errcode = 'check_violation';
+end
+$$;
+comment on function internal.refuse_result_change() is
+  'Refuses changing realized_pnl or fees_paid of a signal that is already closed (trader_metrics counted them).';
+create trigger signals_result_is_final before update of realized_pnl, fees_paid on public.signals
+  for each row
+  when (old.status = 'closed'
+        and (new.realized_pnl is distinct from old.realized_pnl or new.fees_paid is distinct from old.fees_paid))
+  execute function internal.refuse_result_change();
+
+-- Traders that existed before this migration: their record from the signals they have ended.
+insert into public.trader_metrics (
+  trader_id, owner, signals_closed, wins, losses,
+  signals_rejected, signals_expired, signals_cancelled, signals_failed,
+  realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
+select t.id, t.owner,
+       count(s.id) filter (where s.status = 'closed'),
+       count(s.id) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) > 0),
+       count(s.id) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) < 0),
+       count(s.id) filter (where s.status = 'rejected'),
+       count(s.id) filter (where s.status = 'expired'),
+       count(s.id) filter (where s.status = 'cancelled'),
+       count(s.id) filter (where s.status = 'failed'),
+       coalesce(sum(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'), 0),
+       coalesce(sum(coalesce(s.fees_paid, 0)) filter (where s.status = 'closed'), 0),
+       coalesce(sum(greatest(coalesce(s.realized_pnl, 0), 0)) filter (where s.status = 'closed'), 0),
+       coalesce(sum(least(coalesce(s.realized_pnl, 0), 0)) filter (where s.status = 'closed'), 0),
+       max(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
+       min(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
+       max(s.closed_at)
+  from public.traders t
+  left join public.signals s on s.trader_id = t.id
+ group by t.id, t.owner
+on conflict (trader_id) do nothing;
+
+-- Live: a dashboard sees the record change as signals end.
+create trigger trader_metrics_broadcast after insert or update on public.trader_metrics
+  for each row execute function internal.broadcast_change('trader_metrics');
+
+-- Row level security: owners read their traders' records; only the triggers write them.
+alter table public.trader_metrics enable row level security;
+revoke all on public.trader_metrics from anon, authenticated;
+grant select on public.trader_metrics to authenticated;
+create policy "owners read their trader metrics" on public.trader_metrics
+  for select to authenticated using (owner = (select auth.uid()));
