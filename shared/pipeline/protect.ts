@@ -21,10 +21,14 @@
  * after a crash is resumed by its client order id); a leg covering less (more of the entry
  * filled since) is cancelled and placed again as a new attempt for the whole amount. Nothing
  * is placed once any exit has started to fill, or while an exit order is working.
+ *
+ * Not done until the exchange holds it: a native leg whose send timed out (outcome unknown) or
+ * that a resumed run found never arrived makes the job retry after the in-flight window, so a
+ * lost send is found by its client order id or placed again — never left unguarded.
  */
 import type { SqlClient } from '../db/sql.ts';
 import { clientOrderIdFor } from '../exchange/client-order-id.ts';
-import { type OrderIntent, placeOrder } from '../exchange/placement.ts';
+import { type OrderIntent, type PlacementResult, placeOrder } from '../exchange/placement.ts';
 import type { Exchange, MarketInfo } from '../exchange/port.ts';
 import { type Dec, dec, roundPriceToTick, toDecimalString } from '../money/decimal.ts';
 import { closableAmount } from '../positions/index.ts';
@@ -41,7 +45,14 @@ type ProtectiveLeg = 'stop_loss' | 'take_profit';
 
 export interface ProtectReport {
   amount: string | null;
-  legs: { leg: ProtectiveLeg; orderId: number; emulated: boolean; action: 'kept' | 'placed' | 'resumed' }[];
+  legs: {
+    leg: ProtectiveLeg;
+    orderId: number;
+    emulated: boolean;
+    action: 'kept' | 'placed' | 'resumed';
+    /** Why the leg is not known to be on the exchange yet (its send's outcome is unknown, or it must be sent again). */
+    unsettled?: string;
+  }[];
   skipped?: string;
 }
 
@@ -91,13 +102,25 @@ export async function protectSignal(
   if (amount.lte(0)) return { ...report, skipped: 'nothing closable is held' };
   report.amount = toDecimalString(amount);
 
+  const unsettled: string[] = [];
   for (const leg of ['stop_loss', 'take_profit'] as const) {
     const level = leg === 'stop_loss' ? signal.stop_loss : signal.take_profit;
     if (level === null) continue;
     const native = leg === 'stop_loss' ? market.nativeStopLoss : market.nativeTakeProfit && market.reduceOnly;
     const result = await protectLeg(pipeline, db, exchange, market, signal, rows, leg, level, amount, native);
-    if (result) report.legs.push(result);
+    if (result) {
+      report.legs.push(result);
+      if (result.unsettled) unsettled.push(`${leg} ${result.unsettled}`);
+    }
     rows = await signalOrders(db, signalId);
+  }
+  if (unsettled.length > 0) {
+    // A leg whose send may not have reached the exchange protects nothing yet: the job comes
+    // back once no send can still be in flight, finds the order by its client id, or sends it
+    // again (a new attempt if it certainly never arrived). Completing now would leave the
+    // position unguarded for good when the send was lost.
+    const wait = Math.ceil((pipeline.placement?.inFlightMs ?? 60_000) / 1000);
+    throw new RetryLater(`signal ${signalId}: protection not confirmed (${unsettled.join('; ')})`, wait);
   }
   return report;
 }
@@ -152,7 +175,7 @@ async function protectLeg(
           actor: ACTOR,
         },
       );
-      return { leg, orderId: placed.orderId, emulated: false, action: 'resumed' };
+      return { leg, orderId: placed.orderId, emulated: false, action: 'resumed', ...unsettledBy(placed) };
     }
     return { leg, orderId: covering.id, emulated: covering.emulated, action: 'kept' };
   }
@@ -165,7 +188,7 @@ async function protectLeg(
   if (native) {
     const placed = await placeOrder(db, exchange, intent, { ...pipeline.placement, actor: ACTOR });
     if (placed.status !== 'rejected' && placed.status !== 'failed') {
-      return { leg, orderId: placed.orderId, emulated: false, action: 'placed' };
+      return { leg, orderId: placed.orderId, emulated: false, action: 'placed', ...unsettledBy(placed) };
     }
     await raiseAlert(db, {
       owner: signal.owner,
@@ -181,6 +204,20 @@ async function protectLeg(
   }
   const orderId = await writeEmulated(db, intent);
   return { leg, orderId, emulated: true, action: 'placed' };
+}
+
+/**
+ * A placement whose order is not known to be on the exchange: `pending`/`unknown` (the send's
+ * outcome is not known yet) or `failed` on a resumed attempt (it never arrived; the next run
+ * places a new attempt). Nothing for an order the exchange holds.
+ */
+function unsettledBy(placed: PlacementResult): { unsettled?: string } {
+  if (placed.status === 'pending' || placed.status === 'unknown' || placed.status === 'failed') {
+    return {
+      unsettled: `${placed.clientOrderId} ${placed.status}${placed.reason ? `: ${placed.reason}` : ''}`,
+    };
+  }
+  return {};
 }
 
 function intentFor(

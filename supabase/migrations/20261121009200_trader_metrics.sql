@@ -147,8 +147,8 @@ select t.id, t.owner,
  group by t.id, t.owner
 on conflict (trader_id) do nothing;
 
--- Live: a dashboard sees the record change as signals end.
-create trigger trader_metrics_broadcast after insert or update on public.trader_metrics
+-- Live: a dashboard sees the record change as signals end (the empty record of a new trader is no news).
+create trigger trader_metrics_broadcast after update on public.trader_metrics
   for each row execute function internal.broadcast_change('trader_metrics');
 
 -- Row level security: owners read their traders' records; only the triggers write them.

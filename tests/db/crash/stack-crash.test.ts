@@ -194,7 +194,7 @@ it(`keeps one entry and one protection per signal through ${ROUNDS} SIGKILLs of 
       // A random moment of the worker's run of its jobs (the lookups before an order, the order
       // in flight, the sync after it, protect's orders), or just a random moment if none starts.
       await jobInFlight(db, deadLeases, 10_000);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 700));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 400));
 
       if (killStack) {
         const children = denoChildren(running);

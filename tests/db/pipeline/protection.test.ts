@@ -2,9 +2,37 @@
  * protect and the emulated legs: protection is placed once whatever the re-runs; an emulated
  * stop fires once, cancels its sibling, and the signal closes.
  */
+import ccxt from 'ccxt';
 import { expect, it } from 'vitest';
+import type { Exchange } from '../../../shared/exchange/port.ts';
+import { RetryLater } from '../../../shared/worker/drain.ts';
 import { describeOnEachBackend } from '../../support/databases.ts';
 import { ordersOf, pipelineSetup, signalInPosition, venueOrders, withoutNativeStops } from './support.ts';
+
+/**
+ * A venue whose first stop-loss send times out (ccxt's RequestTimeout: the outcome is unknown),
+ * after the venue took the order or before it ever reached it.
+ */
+function firstStopTimesOut(reachesVenue: boolean) {
+  let timedOut = false;
+  return (exchange: Exchange): Exchange =>
+    new Proxy(exchange, {
+      get(target, property, receiver) {
+        if (property === 'createOrder') {
+          return async (request: Parameters<Exchange['createOrder']>[0]) => {
+            if (timedOut || request.type !== 'stop_loss') return target.createOrder(request);
+            timedOut = true;
+            if (reachesVenue) await target.createOrder(request);
+            throw new ccxt.RequestTimeout(
+              'binance POST https://api.binance.com/api/v3/order request timed out',
+            );
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
 
 describeOnEachBackend('protect', (database) => {
   it('places one stop-loss and one take-profit however often it runs', async () => {
@@ -57,4 +85,36 @@ describeOnEachBackend('protect', (database) => {
     expect(exits).toHaveLength(1);
     expect(await setup.status(id)).toBe('closed');
   });
+
+  for (const reachesVenue of [false, true]) {
+    it(`comes back until the stop-loss is known to be on the exchange when its send timed out (${reachesVenue ? 'the venue took it' : 'it never arrived'})`, async () => {
+      const setup = await pipelineSetup(database().db, {
+        wrap: firstStopTimesOut(reachesVenue),
+        deps: { placement: { inFlightMs: 0 } },
+      });
+      const id = await signalInPosition(setup);
+
+      if (reachesVenue) {
+        // Looked up by client order id right after the timeout: found, so protect is done.
+        await setup.run('protect', { signal_id: id });
+      } else {
+        // Not on the exchange, and the send may still arrive: protect is not done, the queue brings it back.
+        await expect(setup.run('protect', { signal_id: id })).rejects.toBeInstanceOf(RetryLater);
+        const unsure = await ordersOf(setup.db, id);
+        expect(unsure.find((o) => o.leg === 'stop_loss')?.status).toBe('unknown');
+        await setup.run('protect', { signal_id: id }, 2);
+      }
+      const legs = await ordersOf(setup.db, id);
+      expect(legs.map((o) => [o.leg, o.attempt, o.status])).toEqual([
+        ['entry', 1, 'filled'],
+        ['stop_loss', 1, 'open'],
+        ['take_profit', 1, 'open'],
+      ]);
+      // Exactly one stop on the exchange, under the attempt's one client order id.
+      expect((await venueOrders(setup.db, id)).map((o) => [o.client_order_id, o.status])).toEqual([
+        [`tf-${id}-e-1`, 'filled'],
+        [`tf-${id}-sl-1`, 'open'],
+      ]);
+    });
+  }
 });
