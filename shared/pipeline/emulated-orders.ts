@@ -57,19 +57,26 @@ export function crossed(row: Pick<OrderRow, 'type' | 'side' | 'stop_price'>, las
   return stop ? price.gte(trigger) : price.lte(trigger);
 }
 
+export interface TriggerOptions extends Pick<Pipeline, 'placement'> {
+  /** Last prices already read in this run, by symbol (the rest are asked for). */
+  prices?: Readonly<Record<string, string>>;
+  /** The caller has just settled the account's emulated legs (a sync): not again. */
+  settled?: boolean;
+}
+
 export async function triggerEmulatedOrders(
   db: SqlClient,
   exchange: Exchange,
   accountId: number,
   now: number,
-  options: Pick<Pipeline, 'placement'> = {},
+  options: TriggerOptions = {},
 ): Promise<FiredLeg[]> {
-  await settleEmulatedLegs(db, accountId);
+  if (!options.settled) await settleEmulatedLegs(db, accountId);
   const rows = await db.query<OrderRow>(
     `${selectOrders(`o.account_id = $1 and o.emulated and o.status = 'open'`)} order by o.id`,
     [accountId],
   );
-  const prices = new Map<string, string>();
+  const prices = new Map<string, string>(Object.entries(options.prices ?? {}));
   const fired: FiredLeg[] = [];
   for (const row of rows) {
     if (!prices.has(row.symbol)) prices.set(row.symbol, (await exchange.ticker(row.symbol)).last);
@@ -87,7 +94,7 @@ async function fire(
   row: OrderRow,
   last: string,
   now: number,
-  options: Pick<Pipeline, 'placement'>,
+  options: TriggerOptions,
 ): Promise<FiredLeg | null> {
   const group = row.signal_id === null ? [] : await signalOrders(db, row.signal_id);
   // A live exit means a leg of this group already fired (another run may still be sending

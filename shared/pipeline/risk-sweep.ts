@@ -86,7 +86,10 @@ async function markAccount(
   for (const { symbol } of symbols) prices[symbol] = (await exchange.ticker(symbol)).last;
   await markToMarket(db, accountId, prices);
   report.marked += symbols.length;
-  await triggerEmulatedOrders(db, exchange, accountId, now, pipeline);
+  await triggerEmulatedOrders(db, exchange, accountId, now, {
+    ...(pipeline.placement === undefined ? {} : { placement: pipeline.placement }),
+    prices,
+  });
 
   const positions = await db.query<PositionRisk>(
     `select p.id, p.owner, p.account_id, p.symbol, p.side, p.amount::text as amount,

@@ -76,9 +76,13 @@ async function syncOneAccount(
   report: SyncAllReport,
 ): Promise<void> {
   const exchange = await pipeline.exchangeFor(db, accountId);
-  await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
+  const synced = await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);
   report.accounts += 1;
-  const fired = await triggerEmulatedOrders(db, exchange, accountId, now, pipeline);
+  const fired = await triggerEmulatedOrders(db, exchange, accountId, now, {
+    ...(pipeline.placement === undefined ? {} : { placement: pipeline.placement }),
+    prices: synced.prices,
+    settled: true,
+  });
   report.emulatedFired += fired.length;
   // An exit that went out fills at once on most venues: record it now, not a minute later.
   if (fired.length > 0) await syncAccount(db, exchange, accountId, now, pipeline.syncOptions);

@@ -24,23 +24,32 @@ export async function readCursor(
 
 /** Locks the (account, symbol) cursor row for the rest of the transaction, creating it if needed. */
 export async function lockCursor(tx: SqlQueryable, accountId: number, symbol: string): Promise<void> {
+  const lock = () =>
+    tx.query(`select 1 from internal.sync_cursors where account_id = $1 and symbol = $2 for update`, [
+      accountId,
+      symbol,
+    ]);
+  // The row exists after the market's first fill: one statement then, two the first time.
+  if ((await lock()).length > 0) return;
   await tx.query(
     `insert into internal.sync_cursors (account_id, symbol) values ($1, $2) on conflict do nothing`,
     [accountId, symbol],
   );
-  await tx.query(`select 1 from internal.sync_cursors where account_id = $1 and symbol = $2 for update`, [
-    accountId,
-    symbol,
-  ]);
+  await lock();
 }
 
+/**
+ * Moves the cursor: one statement, no transaction of its own (the row holds no audited state;
+ * a concurrent sync that writes an older time only makes the next run ask for fills again, and
+ * those already recorded are skipped by their trade id).
+ */
 export async function writeCursor(
-  tx: SqlQueryable,
+  db: SqlQueryable,
   accountId: number,
   symbol: string,
   sinceMs: number,
 ): Promise<void> {
-  await tx.query(
+  await db.query(
     `update internal.sync_cursors set trades_since = ${fromMs('$3')}, updated_at = pg_catalog.now()
       where account_id = $1 and symbol = $2 and trades_since is distinct from ${fromMs('$3')}`,
     [accountId, symbol, sinceMs],

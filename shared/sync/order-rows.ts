@@ -19,11 +19,21 @@ export const LIVE_STATUSES = ['pending', 'open', 'partially_filled', 'unknown'] 
 export type Transitions = ReadonlySet<string>;
 
 export async function loadTransitions(db: SqlQueryable): Promise<Transitions> {
+  const known = transitionsRead.get(db);
+  if (known) return known;
   const rows = await db.query<{ from_status: string; to_status: string }>(
     'select from_status, to_status from internal.order_transitions',
   );
-  return new Set(rows.map((r) => `${r.from_status}>${r.to_status}`));
+  const transitions: Transitions = new Set(rows.map((r) => `${r.from_status}>${r.to_status}`));
+  transitionsRead.set(db, transitions);
+  return transitions;
 }
+
+/**
+ * The order status machine per database client, read once: it is reference data that only a
+ * migration changes (a worker invocation, or a process, is far shorter-lived than a deploy).
+ */
+const transitionsRead = new WeakMap<SqlQueryable, Transitions>();
 
 /** The statuses to pass through from `from` to reach `to`; empty when it cannot (or need not). */
 export function statusPath(transitions: Transitions, from: string, to: string): string[] {

@@ -17,7 +17,7 @@ export interface PositionRow {
   fees_paid: string;
 }
 
-const COLUMNS = `id, owner, symbol, side, amount::text as amount, cost_basis::text as cost_basis,
+export const POSITION_COLUMNS = `id, owner, symbol, side, amount::text as amount, cost_basis::text as cost_basis,
   entry_price::text as entry_price, realized_pnl::text as realized_pnl, fees_paid::text as fees_paid`;
 
 export async function lockOpenPosition(
@@ -26,7 +26,7 @@ export async function lockOpenPosition(
   symbol: string,
 ): Promise<PositionRow | undefined> {
   const rows = await tx.query<PositionRow>(
-    `select ${COLUMNS} from public.positions where account_id = $1 and symbol = $2 and status = 'open' for update`,
+    `select ${POSITION_COLUMNS} from public.positions where account_id = $1 and symbol = $2 and status = 'open' for update`,
     [accountId, symbol],
   );
   return rows[0];
@@ -34,7 +34,7 @@ export async function lockOpenPosition(
 
 export async function openPositions(db: SqlQueryable, accountId: number): Promise<PositionRow[]> {
   return db.query<PositionRow>(
-    `select ${COLUMNS} from public.positions where account_id = $1 and status = 'open' order by id`,
+    `select ${POSITION_COLUMNS} from public.positions where account_id = $1 and status = 'open' order by id`,
     [accountId],
   );
 }
@@ -59,7 +59,7 @@ export async function insertPosition(
 ): Promise<PositionRow> {
   const rows = await tx.query<PositionRow>(
     `insert into public.positions (owner, account_id, symbol, side, opened_at)
-     values ($1, $2, $3, $4, ${fromMs('$5')}) returning ${COLUMNS}`,
+     values ($1, $2, $3, $4, ${fromMs('$5')}) returning ${POSITION_COLUMNS}`,
     [fields.owner, fields.accountId, fields.symbol, fields.side, fields.openedAt],
   );
   return rows[0]!;

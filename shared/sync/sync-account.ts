@@ -29,7 +29,6 @@ import { type MarkedPosition, markToMarket } from './mark-to-market.ts';
 import { cancelOcoSiblings } from './oco.ts';
 import { loadTransitions, type OrderRow, orderColumns, recordExchangeOrder } from './order-rows.ts';
 import { openPositions } from './position-rows.ts';
-import { syncTransaction } from './transaction.ts';
 
 export interface SyncOptions {
   /** How long a send may still execute after its answer was lost (default 60 s, as placement). */
@@ -66,6 +65,8 @@ export interface SyncReport {
   emulatedSettled: number[];
   orphansCancelled: string[];
   marked: MarkedPosition[];
+  /** The last prices read for the marks, by symbol (what the emulated legs are checked against next). */
+  prices: Record<string, string>;
 }
 
 /** The paper venue matches resting orders only when asked; the sync job is what asks. */
@@ -105,6 +106,7 @@ export async function syncAccount(
     emulatedSettled: [],
     orphansCancelled: [],
     marked: [],
+    prices: {},
   };
 
   const inScope = (symbol: string) => options.symbols === undefined || options.symbols.includes(symbol);
@@ -145,7 +147,7 @@ export async function syncAccount(
 
   // 7. Marks.
   if (options.mark ?? true) {
-    const prices: Record<string, string> = {};
+    const prices = report.prices;
     for (const position of await openPositions(db, accountId)) {
       if (inScope(position.symbol)) prices[position.symbol] ??= (await exchange.ticker(position.symbol)).last;
     }
@@ -220,9 +222,7 @@ async function syncFills(
   const holdBack = firstUnmatched !== null && (await awaitingExchangeId(db, accountId, market.symbol));
   const since = holdBack && firstUnmatched! < newest ? firstUnmatched! : newest;
   if (since === cursor) return;
-  await syncTransaction(db, { symbol: market.symbol }, (tx) =>
-    writeCursor(tx, accountId, market.symbol, since),
-  );
+  await writeCursor(db, accountId, market.symbol, since);
 }
 
 async function recordedTradeIds(db: SqlClient, accountId: number, fills: Fill[]): Promise<Set<string>> {

@@ -285,6 +285,9 @@ export class PaperExchange implements Exchange {
    * that changed (a fill, a trigger, an expiry).
    */
   async advance(now: number): Promise<ExchangeOrder[]> {
+    // Usually nothing can match (no resting order, or no candle since each was last matched):
+    // one read then, instead of a transaction that locks the account's balances.
+    if (!(await this.hasCandlesToMatch())) return [];
     return this.db.transaction(async (tx) => {
       const account = await requirePaperAccount(tx, this.accountId);
       const balances = await lockBalances(tx, account, []);
@@ -292,6 +295,20 @@ export class PaperExchange implements Exchange {
       const rows = await listOrders(tx, account.id, {});
       return rows.filter((row) => changed.has(row.id)).map(toExchangeOrder);
     });
+  }
+
+  /** Whether a resting order of the account has a candle newer than the last one matched against it. */
+  private async hasCandlesToMatch(): Promise<boolean> {
+    const rows = await this.db.query<{ due: boolean }>(
+      `select exists (
+                select 1 from internal.paper_orders o
+                 where o.account_id = $1::bigint and o.status in ('open', 'partially_filled')
+                   and exists (select 1 from public.candles c
+                                where c.exchange = $2 and c.symbol = o.symbol and c.timeframe = $3
+                                  and c.ts > o.matched_through)) as due`,
+      [this.accountId, this.priceSource, this.timeframe],
+    );
+    return rows[0]?.due ?? false;
   }
 
   /** Matching with the balance rows already locked; updates `balances` in place. */
