@@ -1,7 +1,8 @@
 /**
  * What the session shows while it runs and prints at the end: signals by state, orders by
  * status, positions and P&L (per quote currency, the only currency P&L can be summed in), the
- * job queue. One query per figure group, read as the owner (no RLS: the stack is the operator).
+ * traders' records (public.trader_metrics), the job queue. One query per figure group, read as
+ * the owner (no RLS: the stack is the operator).
  */
 import type { SqlClient } from '../../shared/db/sql.ts';
 import { dec } from '../../shared/money/decimal.ts';
@@ -16,6 +17,8 @@ export interface SessionSnapshot {
   /** Per quote currency: realised (closed and partial exits) and unrealised P&L, fees. */
   pnl: Record<string, { realized: string; unrealized: string; fees: string }>;
   queue: { due: number; running: number; dead: number };
+  /** Per trader: closed signals, wins, losses and the win rate (wins ÷ closed, 4 decimals). */
+  traders: { name: string; closed: number; wins: number; losses: number; winRate: string | null }[];
 }
 
 export async function takeSnapshot(
@@ -23,7 +26,7 @@ export async function takeSnapshot(
   owner: string,
   clock: { marketTime: number; candles: number },
 ): Promise<SessionSnapshot> {
-  const [signals, orders, positions, queue] = await Promise.all([
+  const [signals, orders, positions, queue, traders] = await Promise.all([
     db.query<{ status: string; n: number }>(
       'select status, count(*)::int as n from public.signals where owner = $1 group by status',
       [owner],
@@ -55,6 +58,15 @@ export async function takeSnapshot(
               count(*) filter (where status = 'dead')::int as dead
          from queue.jobs`,
     ),
+    db.query<{ name: string; closed: number; wins: number; losses: number; win_rate: string | null }>(
+      `select t.name, coalesce(sum(m.signals_closed), 0)::int as closed, coalesce(sum(m.wins), 0)::int as wins,
+              coalesce(sum(m.losses), 0)::int as losses,
+              case when sum(m.signals_closed) > 0 then round(sum(m.wins)::numeric / sum(m.signals_closed), 4)::text end
+                as win_rate
+         from public.traders t left join public.trader_metrics m on m.trader_id = t.id
+        where t.owner = $1 group by t.id, t.name order by t.id`,
+      [owner],
+    ),
   ]);
   const pnl: SessionSnapshot['pnl'] = {};
   for (const row of positions) {
@@ -75,6 +87,13 @@ export async function takeSnapshot(
     },
     pnl,
     queue: queue[0] ?? { due: 0, running: 0, dead: 0 },
+    traders: traders.map((row) => ({
+      name: row.name,
+      closed: row.closed,
+      wins: row.wins,
+      losses: row.losses,
+      winRate: row.win_rate,
+    })),
   };
 }
 
@@ -102,6 +121,10 @@ export function formatSnapshot(snapshot: SessionSnapshot): string[] {
     `signals  ${counts(snapshot.signals, SIGNAL_ORDER)}`,
     `orders   ${counts(snapshot.orders)}`,
     `position ${snapshot.positions.open} open, ${snapshot.positions.closed} closed${pnl ? `  ${pnl}` : ''}`,
+    ...snapshot.traders.map(
+      (t) =>
+        `trader   ${t.name}: ${t.closed} closed · ${t.wins} won · ${t.losses} lost${t.winRate === null ? '' : ` · win rate ${dec(t.winRate).mul(100).toFixed(1)} %`}`,
+    ),
     `queue    ${snapshot.queue.due} due, ${snapshot.queue.running} running, ${snapshot.queue.dead} dead`,
   ];
 }

@@ -6,12 +6,18 @@
 -- drift from the signals, whichever client ended them (the worker's close, the API's cancel,
 -- the emergency stop, a person in SQL), and a retried job that finds the signal already ended
 -- counts nothing twice. A closed signal's result is final: its P&L cannot change afterwards.
+--
+-- P&L is in the quote currency of the signal's market and can only be summed within one, so
+-- the record is kept per (trader, quote currency): a trader on BTC/USDT and ETH/BTC has a USDT
+-- row and a BTC row. Counts add up across rows; money never does.
 
--- One row per trader (created with the trader), written only by the triggers below.
+-- One row per trader and quote currency, created when the first of its signals ends and
+-- written only by the trigger below.
 create table public.trader_metrics (
-  trader_id bigint primary key,
+  trader_id bigint not null,
+  quote text not null check (quote ~ '^[A-Z0-9]+$'),
   owner uuid not null references auth.users (id),
-  -- Closed signals, split by the sign of their realised P&L (net of fees, in quote).
+  -- Closed signals, split by the sign of their realised P&L (net of fees).
   signals_closed integer not null default 0,
   wins integer not null default 0,
   losses integer not null default 0,
@@ -20,7 +26,7 @@ create table public.trader_metrics (
   signals_expired integer not null default 0,
   signals_cancelled integer not null default 0,
   signals_failed integer not null default 0,
-  -- Sums over closed signals, in the quote currency (exact numeric, never floats).
+  -- Sums over closed signals, in `quote` (exact numeric, never floats).
   realized_pnl numeric not null default 0,
   fees_paid numeric not null default 0,
   gross_profit numeric not null default 0,
@@ -29,6 +35,7 @@ create table public.trader_metrics (
   worst_pnl numeric,
   last_closed_at timestamptz,
   updated_at timestamptz not null default now(),
+  primary key (trader_id, quote),
   foreign key (trader_id, owner) references public.traders (id, owner) on delete cascade,
   constraint counts_are_not_negative check (
     least(signals_closed, wins, losses, signals_rejected, signals_expired, signals_cancelled, signals_failed) >= 0),
@@ -39,22 +46,14 @@ create table public.trader_metrics (
 );
 create index trader_metrics_owner on public.trader_metrics (owner);
 comment on table public.trader_metrics is
-  'Each trader''s track record (closed signals, wins, losses, realised P&L, fees, best and worst trade, signals ended without a trade), counted by a trigger in the transaction that ends each signal.';
+  'Each trader''s track record per quote currency (closed signals, wins, losses, realised P&L, fees, best and worst trade, signals ended without a trade), counted by a trigger in the transaction that ends each signal.';
 
--- A trader starts with an empty record, so readers always find one.
-create or replace function internal.create_trader_metrics() returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  insert into public.trader_metrics (trader_id, owner) values (new.id, new.owner)
-    on conflict (trader_id) do nothing;
-  return null;
-end
-$$;
-comment on function internal.create_trader_metrics() is
-  'Gives every new trader its (empty) trader_metrics row.';
-create trigger traders_metrics_row after insert on public.traders
-  for each row execute function internal.create_trader_metrics();
+-- The currency a market's prices, P&L and fees are in: BTC/USDT → USDT, XRP/USDT:USDT → USDT.
+create or replace function internal.quote_of(symbol text) returns text
+language sql immutable set search_path = ''
+as $$ select pg_catalog.split_part(pg_catalog.split_part(symbol, ':', 1), '/', 2) $$;
+comment on function internal.quote_of(text) is
+  'The quote currency of a market symbol (BTC/USDT → USDT; a settle suffix such as :USDT is ignored).';
 
 -- Counts a signal that has just ended into its trader's record. The upsert takes the row lock,
 -- so signals of one trader ending at the same time are counted one after the other.
@@ -67,17 +66,17 @@ declare
   pnl numeric := case when new.status = 'closed' then coalesce(new.realized_pnl, 0) end;
 begin
   insert into public.trader_metrics as m (
-    trader_id, owner, signals_closed, wins, losses,
+    trader_id, quote, owner, signals_closed, wins, losses,
     signals_rejected, signals_expired, signals_cancelled, signals_failed,
     realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
   values (
-    new.trader_id, new.owner, closed::integer, coalesce(pnl > 0, false)::integer, coalesce(pnl < 0, false)::integer,
+    new.trader_id, internal.quote_of(new.symbol), new.owner, closed::integer, coalesce(pnl > 0, false)::integer, coalesce(pnl < 0, false)::integer,
     (new.status = 'rejected')::integer, (new.status = 'expired')::integer,
     (new.status = 'cancelled')::integer, (new.status = 'failed')::integer,
     coalesce(pnl, 0), case when closed then coalesce(new.fees_paid, 0) else 0 end,
     greatest(coalesce(pnl, 0), 0), least(coalesce(pnl, 0), 0), pnl, pnl,
     case when closed then new.closed_at end)
-  on conflict (trader_id) do update set
+  on conflict (trader_id, quote) do update set
     signals_closed = m.signals_closed + excluded.signals_closed,
     wins = m.wins + excluded.wins,
     losses = m.losses + excluded.losses,
@@ -98,7 +97,7 @@ begin
 end
 $$;
 comment on function internal.count_signal_outcome() is
-  'Adds a signal that has just reached an end status to its trader''s trader_metrics row (exactly once: end statuses are final).';
+  'Adds a signal that has just reached an end status to its trader''s trader_metrics row for its quote currency (exactly once: end statuses are final).';
 create trigger signals_count_outcome after update of status on public.signals
   for each row
   when (old.status is distinct from new.status
@@ -122,19 +121,19 @@ create trigger signals_result_is_final before update of realized_pnl, fees_paid 
         and (new.realized_pnl is distinct from old.realized_pnl or new.fees_paid is distinct from old.fees_paid))
   execute function internal.refuse_result_change();
 
--- Traders that existed before this migration: their record from the signals they have ended.
+-- Signals that ended before this migration: the record they would have written.
 insert into public.trader_metrics (
-  trader_id, owner, signals_closed, wins, losses,
+  trader_id, quote, owner, signals_closed, wins, losses,
   signals_rejected, signals_expired, signals_cancelled, signals_failed,
   realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
-select t.id, t.owner,
-       count(s.id) filter (where s.status = 'closed'),
-       count(s.id) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) > 0),
-       count(s.id) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) < 0),
-       count(s.id) filter (where s.status = 'rejected'),
-       count(s.id) filter (where s.status = 'expired'),
-       count(s.id) filter (where s.status = 'cancelled'),
-       count(s.id) filter (where s.status = 'failed'),
+select s.trader_id, internal.quote_of(s.symbol), s.owner,
+       count(*) filter (where s.status = 'closed'),
+       count(*) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) > 0),
+       count(*) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) < 0),
+       count(*) filter (where s.status = 'rejected'),
+       count(*) filter (where s.status = 'expired'),
+       count(*) filter (where s.status = 'cancelled'),
+       count(*) filter (where s.status = 'failed'),
        coalesce(sum(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'), 0),
        coalesce(sum(coalesce(s.fees_paid, 0)) filter (where s.status = 'closed'), 0),
        coalesce(sum(greatest(coalesce(s.realized_pnl, 0), 0)) filter (where s.status = 'closed'), 0),
@@ -142,13 +141,13 @@ select t.id, t.owner,
        max(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
        min(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
        max(s.closed_at)
-  from public.traders t
-  left join public.signals s on s.trader_id = t.id
- group by t.id, t.owner
-on conflict (trader_id) do nothing;
+  from public.signals s
+ where s.status in ('closed', 'rejected', 'expired', 'cancelled', 'failed')
+ group by s.trader_id, internal.quote_of(s.symbol), s.owner
+on conflict (trader_id, quote) do nothing;
 
--- Live: a dashboard sees the record change as signals end (the empty record of a new trader is no news).
-create trigger trader_metrics_broadcast after update on public.trader_metrics
+-- Live: a dashboard sees the record change as signals end.
+create trigger trader_metrics_broadcast after insert or update on public.trader_metrics
   for each row execute function internal.broadcast_change('trader_metrics');
 
 -- Row level security: owners read their traders' records; only the triggers write them.

@@ -12,10 +12,10 @@ insert into public.signals (owner, trader_id, symbol, side)
 create temporary table t on commit drop as select id from public.traders where name = 'Dora trader';
 create temporary table s on commit drop as select id from public.signals where symbol = 'SOL/USDT';
 
-select results_eq(
-  $$select signals_closed, realized_pnl from public.trader_metrics where trader_id = (select id from t)$$,
-  $$values (0, 0::numeric)$$,
-  'a new trader starts with an empty record'
+select is(
+  (select count(*)::int from public.trader_metrics where trader_id = (select id from t)),
+  0,
+  'a trader with no ended signal has no record yet'
 );
 
 update public.signals set status = 'analyzing' where id = (select id from s);
@@ -25,9 +25,9 @@ update public.signals set status = 'in_position' where id = (select id from s);
 update public.signals set status = 'closed', realized_pnl = -1.25, fees_paid = 0.05 where id = (select id from s);
 
 select results_eq(
-  $$select signals_closed, wins, losses, realized_pnl, fees_paid, worst_pnl
+  $$select quote, signals_closed, wins, losses, realized_pnl, fees_paid, worst_pnl
       from public.trader_metrics where trader_id = (select id from t)$$,
-  $$values (1, 0, 1, -1.25::numeric, 0.05::numeric, -1.25::numeric)$$,
+  $$values ('USDT'::text, 1, 0, 1, -1.25::numeric, 0.05::numeric, -1.25::numeric)$$,
   'closing the signal counted its loss and fees in the same transaction'
 );
 

@@ -26,15 +26,16 @@ interface Metrics {
   worst_pnl: string | null;
 }
 
-async function metricsOf(db: SqlClient, traderId: number): Promise<Metrics> {
+/** The trader's record in one quote currency (USDT: the builders' signals are on BTC/USDT). */
+async function metricsOf(db: SqlClient, traderId: number, quote = 'USDT'): Promise<Metrics> {
   const rows = await db.query<Metrics>(
     `select signals_closed, wins, losses, signals_rejected, signals_expired, signals_cancelled, signals_failed,
             realized_pnl::text as realized_pnl, fees_paid::text as fees_paid, gross_profit::text as gross_profit,
             gross_loss::text as gross_loss, best_pnl::text as best_pnl, worst_pnl::text as worst_pnl
-       from public.trader_metrics where trader_id = $1`,
-    [traderId],
+       from public.trader_metrics where trader_id = $1 and quote = $2`,
+    [traderId, quote],
   );
-  if (!rows[0]) throw new Error(`trader ${traderId} has no metrics row`);
+  if (!rows[0]) throw new Error(`trader ${traderId} has no ${quote} metrics row`);
   return rows[0];
 }
 
@@ -64,22 +65,11 @@ describeOnEachBackend('trader metrics', (database) => {
     traderId = await trader(db, owner, await paperAccount(db, owner));
   });
 
-  it('gives a new trader an empty record', async () => {
-    expect(await metricsOf(database().db, traderId)).toEqual({
-      signals_closed: 0,
-      wins: 0,
-      losses: 0,
-      signals_rejected: 0,
-      signals_expired: 0,
-      signals_cancelled: 0,
-      signals_failed: 0,
-      realized_pnl: '0',
-      fees_paid: '0',
-      gross_profit: '0',
-      gross_loss: '0',
-      best_pnl: null,
-      worst_pnl: null,
-    });
+  it('has no record for a trader none of whose signals has ended', async () => {
+    const { db } = database();
+    await signal(db, owner, traderId);
+    const rows = await db.query('select 1 from public.trader_metrics where trader_id = $1', [traderId]);
+    expect(rows).toEqual([]);
   });
 
   it('counts each closed signal: wins, losses, exact P&L and fees, best and worst trade', async () => {
@@ -99,6 +89,33 @@ describeOnEachBackend('trader metrics', (database) => {
       gross_loss: '-4.1000000001',
       best_pnl: '12.5',
       worst_pnl: '-4.1000000001',
+    });
+  });
+
+  it('keeps money apart per quote currency and never adds USDT to BTC', async () => {
+    const { db } = database();
+    const inUsdt = await signal(db, owner, traderId, { symbol: 'ETH/USDT' });
+    await advanceSignal(db, inUsdt, ...TO_IN_POSITION);
+    await closeWith(db, inUsdt, '25', '0.1');
+    const inBtc = await signal(db, owner, traderId, { symbol: 'ETH/BTC' });
+    await advanceSignal(db, inBtc, ...TO_IN_POSITION);
+    await closeWith(db, inBtc, '-0.0004', '0.00002');
+    const perpetual = await signal(db, owner, traderId, { symbol: 'XRP/USDT:USDT' });
+    await advanceSignal(db, perpetual, 'rejected');
+
+    expect(await metricsOf(db, traderId, 'USDT')).toMatchObject({
+      signals_closed: 1,
+      wins: 1,
+      signals_rejected: 1,
+      realized_pnl: '25',
+      fees_paid: '0.1',
+    });
+    expect(await metricsOf(db, traderId, 'BTC')).toMatchObject({
+      signals_closed: 1,
+      losses: 1,
+      realized_pnl: '-0.0004',
+      fees_paid: '0.00002',
+      worst_pnl: '-0.0004',
     });
   });
 

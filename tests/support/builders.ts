@@ -193,4 +193,8 @@ export async function seedEveryTable(db: SqlQueryable, owner: string): Promise<v
                   values ($1, $2, 'warning', 'order_failed', 'test alert')`,
     [owner, traderId],
   );
+  await db.query(
+    `insert into public.trader_metrics (trader_id, quote, owner, signals_rejected) values ($1, 'USDT', $2, 1)`,
+    [traderId, owner],
+  );
 }

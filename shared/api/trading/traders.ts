@@ -105,23 +105,43 @@ const WRITABLE: [keyof TraderInput, string, string][] = [
 ];
 
 /**
- * The trader's record (public.trader_metrics, kept by the database as its signals end), with
- * the ratios derived from it. Money as decimal strings; a ratio is null until it means something
- * (no closed signal yet, no loss yet for the profit factor).
+ * The trader's record (public.trader_metrics, kept by the database as its signals end): counts
+ * over every market, and money per quote currency (P&L in USDT and in BTC cannot be added), with
+ * the ratios derived from them. Money as decimal strings; a ratio is null until it means
+ * something (no closed signal yet; no loss yet for the profit factor).
  */
 const METRICS_SQL = `(select pg_catalog.jsonb_build_object(
-    'signals_closed', m.signals_closed, 'wins', m.wins, 'losses', m.losses,
-    'breakeven', m.signals_closed - m.wins - m.losses,
-    'signals_rejected', m.signals_rejected, 'signals_expired', m.signals_expired,
-    'signals_cancelled', m.signals_cancelled, 'signals_failed', m.signals_failed,
-    'win_rate', case when m.signals_closed > 0 then round(m.wins::numeric / m.signals_closed, 4)::text end,
-    'realized_pnl', m.realized_pnl::text, 'fees_paid', m.fees_paid::text,
-    'average_pnl', case when m.signals_closed > 0 then round(m.realized_pnl / m.signals_closed, 8)::text end,
-    'gross_profit', m.gross_profit::text, 'gross_loss', m.gross_loss::text,
-    'profit_factor', case when m.gross_loss < 0 then round(m.gross_profit / -m.gross_loss, 4)::text end,
-    'best_pnl', m.best_pnl::text, 'worst_pnl', m.worst_pnl::text,
-    'last_closed_at', m.last_closed_at)
+    'signals_closed', coalesce(sum(m.signals_closed), 0), 'wins', coalesce(sum(m.wins), 0),
+    'losses', coalesce(sum(m.losses), 0),
+    'breakeven', coalesce(sum(m.signals_closed - m.wins - m.losses), 0),
+    'signals_rejected', coalesce(sum(m.signals_rejected), 0),
+    'signals_expired', coalesce(sum(m.signals_expired), 0),
+    'signals_cancelled', coalesce(sum(m.signals_cancelled), 0),
+    'signals_failed', coalesce(sum(m.signals_failed), 0),
+    'win_rate', case when sum(m.signals_closed) > 0
+                     then round(sum(m.wins)::numeric / sum(m.signals_closed), 4)::text end,
+    'last_closed_at', max(m.last_closed_at),
+    'pnl', coalesce(pg_catalog.jsonb_object_agg(m.quote, pg_catalog.jsonb_build_object(
+      'realized_pnl', m.realized_pnl::text, 'fees_paid', m.fees_paid::text,
+      'average_pnl', case when m.signals_closed > 0 then round(m.realized_pnl / m.signals_closed, 8)::text end,
+      'gross_profit', m.gross_profit::text, 'gross_loss', m.gross_loss::text,
+      'profit_factor', case when m.gross_loss < 0 then round(m.gross_profit / -m.gross_loss, 4)::text end,
+      'best_pnl', m.best_pnl::text, 'worst_pnl', m.worst_pnl::text)) filter (where m.quote is not null),
+      '{}'::jsonb))
   from public.trader_metrics m where m.trader_id = traders.id)`;
+
+/** Money of the record in one quote currency. */
+export interface QuoteMetrics {
+  realized_pnl: string;
+  fees_paid: string;
+  average_pnl: string | null;
+  gross_profit: string;
+  gross_loss: string;
+  /** gross profit ÷ |gross loss|, 4 decimals; null before the first loss. */
+  profit_factor: string | null;
+  best_pnl: string | null;
+  worst_pnl: string | null;
+}
 
 export interface TraderMetrics {
   signals_closed: number;
@@ -134,16 +154,9 @@ export interface TraderMetrics {
   signals_failed: number;
   /** wins ÷ closed signals, 4 decimals; null before the first close. */
   win_rate: string | null;
-  realized_pnl: string;
-  fees_paid: string;
-  average_pnl: string | null;
-  gross_profit: string;
-  gross_loss: string;
-  /** gross profit ÷ |gross loss|, 4 decimals; null before the first loss. */
-  profit_factor: string | null;
-  best_pnl: string | null;
-  worst_pnl: string | null;
   last_closed_at: string | null;
+  /** By quote currency (USDT, BTC, …). */
+  pnl: Record<string, QuoteMetrics>;
 }
 
 export const TRADER_COLUMNS = `id, name, kind, account_id, sizing_rule, sizing_value, max_positions, daily_loss_limit,

@@ -66,14 +66,18 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
 
   it("shows the trader's record: empty at first, then every ended signal with its ratios", async () => {
     const fresh = await call('GET', `/traders/${traderId}`, { token: alice.token });
-    expect(fresh.body.trader.metrics).toMatchObject({
+    expect(fresh.body.trader.metrics).toEqual({
       signals_closed: 0,
+      wins: 0,
+      losses: 0,
+      breakeven: 0,
+      signals_rejected: 0,
+      signals_expired: 0,
+      signals_cancelled: 0,
+      signals_failed: 0,
       win_rate: null,
-      realized_pnl: '0',
-      average_pnl: null,
-      profit_factor: null,
-      best_pnl: null,
       last_closed_at: null,
+      pnl: {},
     });
 
     // The system closes two signals (a win and a loss) and rejects a third.
@@ -100,14 +104,18 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
       breakeven: 0,
       signals_rejected: 1,
       win_rate: '0.5000',
-      realized_pnl: '4',
-      fees_paid: '0.3',
-      average_pnl: '2.00000000',
-      gross_profit: '6',
-      gross_loss: '-2',
-      profit_factor: '3.0000',
-      best_pnl: '6',
-      worst_pnl: '-2',
+    });
+    expect(record.pnl).toEqual({
+      USDT: {
+        realized_pnl: '4',
+        fees_paid: '0.3',
+        average_pnl: '2.00000000',
+        gross_profit: '6',
+        gross_loss: '-2',
+        profit_factor: '3.0000',
+        best_pnl: '6',
+        worst_pnl: '-2',
+      },
     });
     expect(Number.isNaN(Date.parse(record.last_closed_at))).toBe(false);
   });
@@ -119,7 +127,7 @@ describeOnEachBackend('traders and trading configuration API', (database) => {
     });
     expect(answer.status).toBe(400);
     const after = await call('GET', `/traders/${traderId}`, { token: alice.token });
-    expect(after.body.trader.metrics.realized_pnl).toBe('4');
+    expect(after.body.trader.metrics.pnl.USDT.realized_pnl).toBe('4');
   });
 
   it('refuses to write the halt fields, naming them', async () => {

@@ -196,5 +196,11 @@ describe('npm start', () => {
     expect(summary.signalsPosted).toBe(
       Object.values(summary.signals as Record<string, number>).reduce((a, b) => a + b, 0),
     );
+    // The demo trader's record counts exactly the signals the session closed.
+    expect(summary.traders).toHaveLength(1);
+    expect(summary.traders[0].closed).toBe(summary.signals.closed ?? 0);
+    expect(summary.traders[0].wins + summary.traders[0].losses).toBeLessThanOrEqual(
+      summary.traders[0].closed,
+    );
   }, 90_000);
 });
