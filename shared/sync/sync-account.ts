@@ -132,8 +132,7 @@ export async function syncAccount(
 
   // 4. Fills.
   for (const symbol of (await symbolsToSync(db, accountId)).filter(inScope)) {
-    const market = await exchange.market(symbol);
-    await syncFills(db, exchange, accountId, market, report);
+    await syncFills(db, exchange, accountId, symbol, report);
   }
 
   // 5–6. OCO groups, then signals whose position is flat.
@@ -181,13 +180,17 @@ async function syncFills(
   db: SqlClient,
   exchange: Exchange,
   accountId: number,
-  market: MarketInfo,
+  symbol: string,
   report: SyncReport,
 ): Promise<void> {
-  const cursor = await readCursor(db, accountId, market.symbol);
-  const fills = (
-    await exchange.myTrades(market.symbol, cursor === null ? undefined : cursor - CURSOR_OVERLAP_MS)
-  )
+  // The market's filters are needed only to record a new fill: asked for then, once.
+  let market: Promise<MarketInfo> | undefined;
+  const marketInfo = () => {
+    market ??= exchange.market(symbol);
+    return market;
+  };
+  const cursor = await readCursor(db, accountId, symbol);
+  const fills = (await exchange.myTrades(symbol, cursor === null ? undefined : cursor - CURSOR_OVERLAP_MS))
     .slice()
     .sort(byTime);
   // The cursor overlap returns fills recorded by an earlier run: skip those with one read
@@ -198,7 +201,7 @@ async function syncFills(
   for (const fill of fills) {
     const outcome = known.has(fill.tradeId)
       ? ({ kind: 'known' } as const)
-      : await recordFill(db, accountId, market, fill);
+      : await recordFill(db, accountId, await marketInfo(), fill);
     if (outcome.kind === 'unmatched') {
       report.fillsUnmatched.push(fill.tradeId);
       firstUnmatched ??= fill.timestamp;
@@ -212,17 +215,17 @@ async function syncFills(
     if (outcome.positionClosed) {
       report.positionsClosed.push(outcome.positionId);
       if (outcome.dust !== '0') {
-        report.dust.push({ positionId: outcome.positionId, symbol: market.symbol, amount: outcome.dust });
+        report.dust.push({ positionId: outcome.positionId, symbol, amount: outcome.dust });
       }
     }
   }
   if (newest === null) return;
   // A fill we could not match may belong to an order whose exchange id is not recorded yet
   // (a placement that crashed before recording it): keep asking for it while such a row exists.
-  const holdBack = firstUnmatched !== null && (await awaitingExchangeId(db, accountId, market.symbol));
+  const holdBack = firstUnmatched !== null && (await awaitingExchangeId(db, accountId, symbol));
   const since = holdBack && firstUnmatched! < newest ? firstUnmatched! : newest;
   if (since === cursor) return;
-  await writeCursor(db, accountId, market.symbol, since);
+  await writeCursor(db, accountId, symbol, since);
 }
 
 async function recordedTradeIds(db: SqlClient, accountId: number, fills: Fill[]): Promise<Set<string>> {
