@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import type { Exchange } from '../../../shared/exchange/port.ts';
 import { describeOnEachBackend } from '../../support/databases.ts';
-import { ordersOf, type PipelineSetup, pipelineSetup, venueOrders } from './support.ts';
+import { ordersOf, type PipelineSetup, pipelineSetup, venueOrders, withOverrides } from './support.ts';
 
 async function readySignal(setup: PipelineSetup): Promise<number> {
   const id = await setup.signal({ entry: '104.24', stop: '103.5', takeProfit: '105.5' });
@@ -28,18 +28,12 @@ async function engageKillSwitch(setup: PipelineSetup): Promise<void> {
 function crashingOnce(when: 'before_send' | 'after_send') {
   let crashed = false;
   return (exchange: Exchange): Exchange =>
-    new Proxy(exchange, {
-      get(target, property, receiver) {
-        if (property === 'createOrder') {
-          return async (request: Parameters<Exchange['createOrder']>[0]) => {
-            if (crashed) return target.createOrder(request);
-            crashed = true;
-            if (when === 'after_send') await target.createOrder(request);
-            throw new Error(`worker killed ${when.replace('_', ' ')}`);
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
+    withOverrides(exchange, {
+      createOrder: async (request) => {
+        if (crashed) return exchange.createOrder(request);
+        crashed = true;
+        if (when === 'after_send') await exchange.createOrder(request);
+        throw new Error(`worker killed ${when.replace('_', ' ')}`);
       },
     });
 }
@@ -59,16 +53,10 @@ describeOnEachBackend('execute', (database) => {
     let setup: PipelineSetup | undefined;
     setup = await pipelineSetup(database().db, {
       wrap: (exchange) =>
-        new Proxy(exchange, {
-          get(target, property, receiver) {
-            if (property === 'balance') {
-              return async () => {
-                await engageKillSwitch(setup!);
-                return target.balance();
-              };
-            }
-            const value = Reflect.get(target, property, receiver);
-            return typeof value === 'function' ? value.bind(target) : value;
+        withOverrides(exchange, {
+          balance: async () => {
+            await engageKillSwitch(setup!);
+            return exchange.balance();
           },
         }),
     });

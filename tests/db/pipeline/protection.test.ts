@@ -7,7 +7,14 @@ import { expect, it } from 'vitest';
 import type { Exchange } from '../../../shared/exchange/port.ts';
 import { RetryLater } from '../../../shared/worker/drain.ts';
 import { describeOnEachBackend } from '../../support/databases.ts';
-import { ordersOf, pipelineSetup, signalInPosition, venueOrders, withoutNativeStops } from './support.ts';
+import {
+  ordersOf,
+  pipelineSetup,
+  signalInPosition,
+  venueOrders,
+  withOverrides,
+  withoutNativeStops,
+} from './support.ts';
 
 /**
  * A venue whose first stop-loss send times out (ccxt's RequestTimeout: the outcome is unknown),
@@ -16,20 +23,12 @@ import { ordersOf, pipelineSetup, signalInPosition, venueOrders, withoutNativeSt
 function firstStopTimesOut(reachesVenue: boolean) {
   let timedOut = false;
   return (exchange: Exchange): Exchange =>
-    new Proxy(exchange, {
-      get(target, property, receiver) {
-        if (property === 'createOrder') {
-          return async (request: Parameters<Exchange['createOrder']>[0]) => {
-            if (timedOut || request.type !== 'stop_loss') return target.createOrder(request);
-            timedOut = true;
-            if (reachesVenue) await target.createOrder(request);
-            throw new ccxt.RequestTimeout(
-              'binance POST https://api.binance.com/api/v3/order request timed out',
-            );
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
+    withOverrides(exchange, {
+      createOrder: async (request) => {
+        if (timedOut || request.type !== 'stop_loss') return exchange.createOrder(request);
+        timedOut = true;
+        if (reachesVenue) await exchange.createOrder(request);
+        throw new ccxt.RequestTimeout('binance POST https://api.binance.com/api/v3/order request timed out');
       },
     });
 }

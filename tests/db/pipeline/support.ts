@@ -187,19 +187,24 @@ export async function venueOrders(
   );
 }
 
-/** A venue without native stop orders: every protective leg is emulated by the worker. */
-export function withoutNativeStops(exchange: Exchange): Exchange {
+/** The exchange with some methods replaced (fault injection, a different market); the rest pass through. */
+export function withOverrides(exchange: Exchange, overrides: Partial<Exchange>): Exchange {
   return new Proxy(exchange, {
     get(target, property, receiver) {
-      if (property === 'market') {
-        return async (symbol: string) => ({
-          ...(await target.market(symbol)),
-          nativeStopLoss: false,
-          nativeTakeProfit: false,
-        });
-      }
+      if (Object.hasOwn(overrides, property)) return overrides[property as keyof Exchange];
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
+  });
+}
+
+/** A venue without native stop orders: every protective leg is emulated by the worker. */
+export function withoutNativeStops(exchange: Exchange): Exchange {
+  return withOverrides(exchange, {
+    market: async (symbol) => ({
+      ...(await exchange.market(symbol)),
+      nativeStopLoss: false,
+      nativeTakeProfit: false,
+    }),
   });
 }
