@@ -206,10 +206,9 @@ export class PaperExchange implements Exchange {
         },
         now,
       );
-      const id = await insertOrder(tx, account, order, request.type, candle.ts);
+      const row = await insertOrder(tx, account, order, request.type, candle.ts);
       await writeBalanceChanges(tx, account, balances, afterPlacement(engine, balances));
-      const row = await findOrder(tx, account.id, request.symbol, { exchangeOrderId: String(id) });
-      return toExchangeOrder(row!);
+      return toExchangeOrder(row);
     });
   }
 

@@ -223,23 +223,23 @@ export const TYPE_TO_ENGINE: Record<OrderType, Order['type']> = {
   take_profit_limit: 'TAKE_PROFIT_LIMIT',
 };
 
-/** Inserts an order the engine accepted, with its fills; returns its exchange order id. */
+/** Inserts an order the engine accepted, with its fills; returns its row (its id is the exchange order id). */
 export async function insertOrder(
   tx: SqlQueryable,
   account: PaperAccount,
   order: Order,
   type: OrderType,
   matchedThrough: number,
-): Promise<number> {
+): Promise<PaperOrderRow> {
   const fee = feeOf(order.fills);
-  const rows = await tx.query<{ id: number }>(
+  const rows = await tx.query<PaperOrderRow>(
     `insert into internal.paper_orders (account_id, owner, client_order_id, symbol, side, type, time_in_force,
        price, stop_price, amount, filled, cost, fee_cost, fee_currency, status, locked, locked_asset,
        triggered_at, partial_fill_fraction, matched_through, created_at, updated_at)
      values ($1::bigint, $2::uuid, $3, $4, $5, $6, $7, $8::numeric, $9::numeric, $10::numeric, $11::numeric,
        $12::numeric, $13::numeric, $14, $15, $16::numeric, $17, ${at('$18')}, $19::numeric, ${at('$20')},
        ${at('$21')}, ${at('$22')})
-     returning id`,
+     returning ${ORDER_COLUMNS}`,
     [
       account.id,
       account.owner,
@@ -265,9 +265,9 @@ export async function insertOrder(
       order.updateTime,
     ],
   );
-  const id = rows[0]!.id;
-  await insertTrades(tx, account, id, order.fills);
-  return id;
+  const row = rows[0]!;
+  await insertTrades(tx, account, row.id, order.fills);
+  return row;
 }
 
 /** Writes an order's new state after matching, and its new fills. */
