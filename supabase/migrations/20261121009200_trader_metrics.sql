@@ -55,27 +55,29 @@ as $$ select pg_catalog.split_part(pg_catalog.split_part(symbol, ':', 1), '/', 2
 comment on function internal.quote_of(text) is
   'The quote currency of a market symbol (BTC/USDT → USDT; a settle suffix such as :USDT is ignored).';
 
--- Counts a signal that has just ended into its trader's record. The upsert takes the row lock,
--- so signals of one trader ending at the same time are counted one after the other.
-create or replace function internal.count_signal_outcome() returns trigger
+-- Adds one ended signal to its trader's record in its quote currency. The upsert takes the row
+-- lock, so signals of one trader ending at the same time are counted one after the other. The
+-- trigger below calls it as each signal ends; the backfill at the end, once per older signal.
+create or replace function internal.add_to_trader_metrics(s public.signals) returns void
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  closed boolean := new.status = 'closed';
+  closed boolean := s.status = 'closed';
   -- Null for a signal that ended without a trade: it has no result to add.
-  pnl numeric := case when new.status = 'closed' then coalesce(new.realized_pnl, 0) end;
+  pnl numeric := case when s.status = 'closed' then coalesce(s.realized_pnl, 0) end;
 begin
   insert into public.trader_metrics as m (
     trader_id, quote, owner, signals_closed, wins, losses,
     signals_rejected, signals_expired, signals_cancelled, signals_failed,
     realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
   values (
-    new.trader_id, internal.quote_of(new.symbol), new.owner, closed::integer, coalesce(pnl > 0, false)::integer, coalesce(pnl < 0, false)::integer,
-    (new.status = 'rejected')::integer, (new.status = 'expired')::integer,
-    (new.status = 'cancelled')::integer, (new.status = 'failed')::integer,
-    coalesce(pnl, 0), case when closed then coalesce(new.fees_paid, 0) else 0 end,
+    s.trader_id, internal.quote_of(s.symbol), s.owner, closed::integer,
+    coalesce(pnl > 0, false)::integer, coalesce(pnl < 0, false)::integer,
+    (s.status = 'rejected')::integer, (s.status = 'expired')::integer,
+    (s.status = 'cancelled')::integer, (s.status = 'failed')::integer,
+    coalesce(pnl, 0), case when closed then coalesce(s.fees_paid, 0) else 0 end,
     greatest(coalesce(pnl, 0), 0), least(coalesce(pnl, 0), 0), pnl, pnl,
-    case when closed then new.closed_at end)
+    case when closed then s.closed_at end)
   on conflict (trader_id, quote) do update set
     signals_closed = m.signals_closed + excluded.signals_closed,
     wins = m.wins + excluded.wins,
@@ -93,11 +95,23 @@ begin
     worst_pnl = least(m.worst_pnl, excluded.worst_pnl),
     last_closed_at = greatest(m.last_closed_at, excluded.last_closed_at),
     updated_at = pg_catalog.now();
+end
+$$;
+comment on function internal.add_to_trader_metrics(public.signals) is
+  'Adds one ended signal to its trader''s trader_metrics row for its quote currency.';
+revoke execute on function internal.add_to_trader_metrics(public.signals) from public, anon, authenticated;
+
+-- Counts a signal the moment it ends (exactly once: end statuses are final).
+create or replace function internal.count_signal_outcome() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform internal.add_to_trader_metrics(new);
   return null;
 end
 $$;
 comment on function internal.count_signal_outcome() is
-  'Adds a signal that has just reached an end status to its trader''s trader_metrics row for its quote currency (exactly once: end statuses are final).';
+  'Adds a signal that has just reached an end status to its trader''s record (internal.add_to_trader_metrics).';
 create trigger signals_count_outcome after update of status on public.signals
   for each row
   when (old.status is distinct from new.status
@@ -121,30 +135,10 @@ create trigger signals_result_is_final before update of realized_pnl, fees_paid 
         and (new.realized_pnl is distinct from old.realized_pnl or new.fees_paid is distinct from old.fees_paid))
   execute function internal.refuse_result_change();
 
--- Signals that ended before this migration: the record they would have written.
-insert into public.trader_metrics (
-  trader_id, quote, owner, signals_closed, wins, losses,
-  signals_rejected, signals_expired, signals_cancelled, signals_failed,
-  realized_pnl, fees_paid, gross_profit, gross_loss, best_pnl, worst_pnl, last_closed_at)
-select s.trader_id, internal.quote_of(s.symbol), s.owner,
-       count(*) filter (where s.status = 'closed'),
-       count(*) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) > 0),
-       count(*) filter (where s.status = 'closed' and coalesce(s.realized_pnl, 0) < 0),
-       count(*) filter (where s.status = 'rejected'),
-       count(*) filter (where s.status = 'expired'),
-       count(*) filter (where s.status = 'cancelled'),
-       count(*) filter (where s.status = 'failed'),
-       coalesce(sum(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'), 0),
-       coalesce(sum(coalesce(s.fees_paid, 0)) filter (where s.status = 'closed'), 0),
-       coalesce(sum(greatest(coalesce(s.realized_pnl, 0), 0)) filter (where s.status = 'closed'), 0),
-       coalesce(sum(least(coalesce(s.realized_pnl, 0), 0)) filter (where s.status = 'closed'), 0),
-       max(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
-       min(coalesce(s.realized_pnl, 0)) filter (where s.status = 'closed'),
-       max(s.closed_at)
-  from public.signals s
+-- Signals that ended before this migration: counted by the same function, oldest first.
+select internal.add_to_trader_metrics(s) from public.signals s
  where s.status in ('closed', 'rejected', 'expired', 'cancelled', 'failed')
- group by s.trader_id, internal.quote_of(s.symbol), s.owner
-on conflict (trader_id, quote) do nothing;
+ order by s.id;
 
 -- Live: a dashboard sees the record change as signals end.
 create trigger trader_metrics_broadcast after insert or update on public.trader_metrics

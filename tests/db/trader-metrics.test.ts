@@ -205,6 +205,32 @@ describeOnEachBackend('trader metrics', (database) => {
     expect(dec(metrics.gross_profit).plus(metrics.gross_loss).eq(metrics.realized_pnl)).toBe(true);
   });
 
+  it("rebuilds the same record from the ended signals (the migration's backfill of older signals)", async () => {
+    const { db } = database();
+    await closedSignal(db, owner, traderId, '7.25', '0.3');
+    await closedSignal(db, owner, traderId, '-1.5', '0.2');
+    const rejected = await signal(db, owner, traderId, { symbol: 'ETH/BTC' });
+    await advanceSignal(db, rejected, 'rejected');
+    const before = await db.query('select * from public.trader_metrics where trader_id = $1 order by quote', [
+      traderId,
+    ]);
+    expect(before).toHaveLength(2);
+
+    await db.query('delete from public.trader_metrics where trader_id = $1', [traderId]);
+    await db.query(
+      `select internal.add_to_trader_metrics(s) from public.signals s
+        where s.trader_id = $1 and s.status in ('closed', 'rejected', 'expired', 'cancelled', 'failed')
+        order by s.id`,
+      [traderId],
+    );
+    const rebuilt = await db.query(
+      'select * from public.trader_metrics where trader_id = $1 order by quote',
+      [traderId],
+    );
+    const withoutTime = (rows: Record<string, unknown>[]) => rows.map(({ updated_at: _, ...row }) => row);
+    expect(withoutTime(rebuilt)).toEqual(withoutTime(before));
+  });
+
   it('lets the owner read her record, not write it, and shows another user nothing', async () => {
     const { db } = database();
     await closedSignal(db, owner, traderId, '1', '0');
