@@ -78,14 +78,12 @@ async function markAccount(
   report: RiskSweepReport,
 ): Promise<void> {
   const exchange = await pipeline.exchangeFor(db, accountId);
-  const symbols = await db.query<{ symbol: string }>(
-    `select distinct symbol from public.positions where account_id = $1 and status = 'open'`,
-    [accountId],
-  );
   const prices: Record<string, string> = {};
-  for (const { symbol } of symbols) prices[symbol] = (await exchange.ticker(symbol)).last;
-  await markToMarket(db, accountId, prices);
-  report.marked += symbols.length;
+  await markToMarket(db, accountId, async (symbol) => {
+    prices[symbol] ??= (await exchange.ticker(symbol)).last;
+    return prices[symbol];
+  });
+  report.marked += Object.keys(prices).length;
   await triggerEmulatedOrders(db, exchange, accountId, now, {
     ...(pipeline.placement === undefined ? {} : { placement: pipeline.placement }),
     prices,

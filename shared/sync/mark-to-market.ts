@@ -15,15 +15,18 @@ export interface MarkedPosition {
   unrealizedPnl: string;
 }
 
-/** `prices`: last price per symbol; positions on other symbols are left alone. */
+/**
+ * `priceOf`: the last price of a symbol (asked once per position, so the caller caches), or
+ * undefined to leave that symbol's positions alone.
+ */
 export async function markToMarket(
   db: SqlClient,
   accountId: number,
-  prices: Readonly<Record<string, string>>,
+  priceOf: (symbol: string) => Promise<string | undefined>,
 ): Promise<MarkedPosition[]> {
   const changed: MarkedPosition[] = [];
   for (const row of await openPositionMarks(db, accountId)) {
-    const price = prices[row.symbol];
+    const price = await priceOf(row.symbol);
     if (price === undefined) continue;
     const pnl = unrealizedPnl(stateOf(row), price).toFixed();
     if (sameNumber(row.mark_price, price) && sameNumber(row.unrealized_pnl, pnl)) continue;

@@ -32,13 +32,6 @@ export async function lockOpenPosition(
   return rows[0];
 }
 
-export async function openPositions(db: SqlQueryable, accountId: number): Promise<PositionRow[]> {
-  return db.query<PositionRow>(
-    `select ${POSITION_COLUMNS} from public.positions where account_id = $1 and status = 'open' order by id`,
-    [accountId],
-  );
-}
-
 export function stateOf(row: PositionRow | undefined): PositionState {
   if (!row) return EMPTY_POSITION;
   const amount = dec(row.amount);

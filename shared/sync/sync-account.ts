@@ -28,7 +28,6 @@ import { recordFill } from './fills.ts';
 import { type MarkedPosition, markToMarket } from './mark-to-market.ts';
 import { cancelOcoSiblings } from './oco.ts';
 import { loadTransitions, type OrderRow, orderColumns, recordExchangeOrder } from './order-rows.ts';
-import { openPositions } from './position-rows.ts';
 
 export interface SyncOptions {
   /** How long a send may still execute after its answer was lost (default 60 s, as placement). */
@@ -147,10 +146,11 @@ export async function syncAccount(
   // 7. Marks.
   if (options.mark ?? true) {
     const prices = report.prices;
-    for (const position of await openPositions(db, accountId)) {
-      if (inScope(position.symbol)) prices[position.symbol] ??= (await exchange.ticker(position.symbol)).last;
-    }
-    report.marked = await markToMarket(db, accountId, prices);
+    report.marked = await markToMarket(db, accountId, async (symbol) => {
+      if (!inScope(symbol)) return undefined;
+      prices[symbol] ??= (await exchange.ticker(symbol)).last;
+      return prices[symbol];
+    });
   }
   return report;
 }
